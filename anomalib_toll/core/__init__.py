@@ -1,0 +1,46 @@
+# Copyright (C) 2026 anomalib-toll contributors
+# SPDX-License-Identifier: Apache-2.0
+"""The Toll core: the loss/score, the paper's networks and the shared training loop.
+
+Example:
+    >>> from anomalib_toll.core import build_autoencoder, toll_score
+"""
+
+from anomalib_toll.core.loss import (
+    NORMS,
+    collapse_distance,
+    parse_norm,
+    reconstruction_error,
+    toll_loss,
+    toll_score,
+)
+from anomalib_toll.core.networks import (
+    TollAutoencoder,
+    build_autoencoder,
+    cifar_autoencoder,
+    conv_autoencoder,
+    count_parameters,
+    mlp_autoencoder,
+    mnist_autoencoder,
+)
+from anomalib_toll.core.training import FitResult, fit_toll, resolve_device, score_toll
+
+__all__ = [
+    "NORMS",
+    "FitResult",
+    "TollAutoencoder",
+    "build_autoencoder",
+    "cifar_autoencoder",
+    "collapse_distance",
+    "conv_autoencoder",
+    "count_parameters",
+    "fit_toll",
+    "mlp_autoencoder",
+    "mnist_autoencoder",
+    "parse_norm",
+    "reconstruction_error",
+    "resolve_device",
+    "score_toll",
+    "toll_loss",
+    "toll_score",
+]
