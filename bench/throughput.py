@@ -120,9 +120,27 @@ def validation_overhead(seconds: float) -> tuple[float, float]:
     return val_s / train_s, train_s + val_s
 
 
+def compile_speedup(shape: tuple[int, ...], batch: int, steps: int) -> tuple[float, float]:
+    """(eager step time ÷ compiled step time, seconds spent compiling) for one network."""
+    torch.manual_seed(0)
+    net = build_autoencoder(shape)
+    x = torch.randn(max(batch * 4, 512), *shape)
+    kwargs = dict(beta=10.0, batch_size=batch, precision="32")
+    start = time.perf_counter()
+    fit_toll(net, x, steps=2, compile_model=True, **kwargs)
+    compile_s = time.perf_counter() - start
+    ratio = interleaved_ratio(
+        lambda: fit_toll(net, x, steps=steps, **kwargs),
+        lambda: fit_toll(net, x, steps=steps, compile_model=True, **kwargs),
+        rounds=2,
+    )
+    return ratio, compile_s
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="short timings (about a minute)")
+    parser.add_argument("--compile", action="store_true", help="also time torch.compile (slow to compile)")
     args = parser.parse_args()
     seconds = 3.0 if args.quick else 10.0
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
@@ -139,6 +157,10 @@ def main() -> None:
     val_frac, projected = validation_overhead(seconds)
     print(f"validation / training time at paper MNIST settings: {val_frac:.3f}")
     print(f"projected paper-budget MNIST class-seed (bf16 + channels_last): {projected / 3600:.2f} h")
+    if args.compile:
+        for name, shape, batch in (("b3 mlp", (274,), 100), ("b1", (1, 28, 28), 32)):
+            speedup, compile_s = compile_speedup(shape, batch, steps=20)
+            print(f"torch.compile {name}: eager/compiled step time {speedup:.2f}, compile {compile_s:.0f}s")
     print(
         f"RESULT b1_fp32={rates['b1_fp32']:.1f} b1_best={b1_best:.1f} speedup={b1_best / rates['b1_fp32']:.2f} "
         f"toll_overhead={overhead:.3f} pyod_ratio={ratio:.3f} val_overhead={val_frac:.3f}"

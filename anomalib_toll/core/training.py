@@ -136,6 +136,7 @@ def fit_toll(
     precision: str = "32",
     optimizer: Callable[..., torch.optim.Optimizer] | None = None,
     progress: bool | str = False,
+    compile_model: bool = False,
 ) -> FitResult:
     """Train ``model`` on the rows of ``x`` with the Toll loss; keep the best checkpoint.
 
@@ -158,6 +159,8 @@ def fit_toll(
         optimizer: Optimizer factory called with ``(params, lr=lr)``; ``None`` is Adam,
             fused on CPU/CUDA (one kernel for all parameters: ~20 % off a small MLP's step).
         progress: Show a progress bar (a string becomes its label). Defaults to ``False``.
+        compile_model: Train through ``torch.compile(model)`` (opt-in: it pays back only on long
+            runs; ``bench/throughput.py --compile`` measures it). Defaults to ``False``.
     """
     device = next(model.parameters()).device
     precision = check_precision(precision, device)
@@ -174,11 +177,12 @@ def fit_toll(
     start = time.perf_counter()
     label = progress if isinstance(progress, str) else "Toll"
     bar = tqdm(total=steps, desc=label, disable=not progress, leave=False)
+    forward = torch.compile(model) if compile_model else model
     model.train()
     for step, idx in enumerate(batch_indices(len(x), batch_size, steps, generator, sampling), start=1):
         batch = prepare_input(model, x[idx.to(x.device)])
         with autocast(device, precision):
-            x_hat, z = model(batch)
+            x_hat, z = forward(batch)
         loss = toll_loss(x_hat.float(), batch, z.float(), beta, norm=norm, weighting=weighting)
         opt.zero_grad(set_to_none=True)
         if scaler is None:

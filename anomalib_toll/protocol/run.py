@@ -30,7 +30,7 @@ from tqdm.auto import tqdm
 from anomalib_toll.core import FitResult, build_autoencoder, fit_toll, resolve_device, score_toll
 from anomalib_toll.protocol.defaults import DEFAULTS, PAPER_EVAL_EVERY, PAPER_ITERATIONS
 from anomalib_toll.protocol.metrics import evaluate
-from anomalib_toll.protocol.splits import OneClassSplit, check_protocol, make_split
+from anomalib_toll.protocol.splits import SPLIT_SEED, OneClassSplit, check_protocol, make_split
 
 SCORE_BATCH = 2048
 
@@ -161,10 +161,15 @@ def run_toll_cell(
     data_root: str | None = None,
     device: str | None = None,
     split: OneClassSplit | None = None,
+    vary_split: bool = False,
     progress: bool = False,
 ) -> CellResult:
-    """Train Toll on one cell with the paper protocol and return its test result."""
-    split = split or make_split(dataset, normal_class, seed, data_root=data_root)
+    """Train Toll on one cell with the paper protocol and return its test result.
+
+    ``vary_split=True`` draws the held-out rows with the cell's seed instead of the
+    authors' one fixed split, so the spread over seeds includes the split's variance.
+    """
+    split = split or make_split(dataset, normal_class, seed if vary_split else SPLIT_SEED, data_root=data_root)
     label = f"{dataset}/{normal_class}/seed{seed}" if progress else False
     trained = train_toll(split, seed, protocol=protocol, settings=settings, budget=budget, device=device, progress=label)
     start = time.perf_counter()

@@ -1,0 +1,36 @@
+# Copyright (C) 2026 anomalib-toll contributors
+# SPDX-License-Identifier: Apache-2.0
+"""One-class data: the paper's data sets as arrays, and their preprocessing.
+
+Nothing here imports anomalib or Lightning.
+
+Example:
+    >>> from anomalib_toll.data import load_images, preprocess_images
+    >>> images = load_images("digits")
+    >>> preprocess_images("digits", images.x_train[:2], normal_class=0).shape
+    (2, 1, 8, 8)
+"""
+
+from anomalib_toll.data.arrhythmia import arrhythmia_from_uci, load_arrhythmia
+from anomalib_toll.data.images import CIFAR100_COARSE, CLASSES, IMAGE_DATASETS, ImageSet, load_images
+from anomalib_toll.data.preprocessing import MIN_MAX, class_min_max, global_contrast_normalization, preprocess_images
+from anomalib_toll.data.root import ENV_VAR, resolve_data_root
+
+DATASETS = (*IMAGE_DATASETS, "arrhythmia")
+
+__all__ = [
+    "CIFAR100_COARSE",
+    "CLASSES",
+    "DATASETS",
+    "ENV_VAR",
+    "IMAGE_DATASETS",
+    "MIN_MAX",
+    "ImageSet",
+    "arrhythmia_from_uci",
+    "class_min_max",
+    "global_contrast_normalization",
+    "load_arrhythmia",
+    "load_images",
+    "preprocess_images",
+    "resolve_data_root",
+]
