@@ -1,0 +1,23 @@
+"""Shared fixtures: the real data root, when one is configured."""
+
+from pathlib import Path
+
+import pytest
+
+from anomalib_toll.data import resolve_data_root
+
+
+@pytest.fixture(scope="session")
+def data_root() -> Path:
+    """The real data folder ($ANOMALIB_TOLL_DATA); tests using it skip when there is none."""
+    root = resolve_data_root()
+    if root is None or not root.is_dir():
+        pytest.skip("no data root: set ANOMALIB_TOLL_DATA to a folder like ../shared/data to run real-data tests")
+    return root
+
+
+def require(path: Path) -> Path:
+    """Skip, naming the file, when the data root lacks it."""
+    if not path.exists():
+        pytest.skip(f"{path} not in the data root")
+    return path

@@ -1,0 +1,115 @@
+"""The one-class protocol: splits, selection, determinism, parallel seeds."""
+
+import numpy as np
+import pytest
+import torch
+
+from anomalib_toll.protocol import Budget, TollSettings, make_split, run_toll_cell, run_toll_grid, train_toll
+from anomalib_toll.protocol.run import make_selector, resolve_precision
+from tests.conftest import require
+
+TINY = Budget(iterations=30, batch_size=64, eval_every=10)
+
+
+@pytest.fixture(scope="module")
+def digits_split():
+    return make_split("digits", normal_class=3)
+
+
+def test_image_split_trains_on_normals_only_and_labels_anomalies(digits_split):
+    from anomalib_toll.data import load_images
+
+    images = load_images("digits")
+    n_train_normal = int((images.y_train == 3).sum())
+    n_val_normal = int((digits_split.y_val == 0).sum())
+    assert len(digits_split.x_train) + n_val_normal == n_train_normal  # held-out normals leave training
+    assert digits_split.y_test.sum() == (images.y_test != 3).sum()
+    assert len(digits_split.x_val) == len(images.y_train) // 6
+    assert digits_split.x_train.shape[1:] == (1, 8, 8)
+    assert (digits_split.x_val_normal.shape[0], digits_split.metric) == (n_val_normal, "auroc")
+
+
+def test_split_is_the_same_for_every_run_unless_asked(digits_split):
+    np.testing.assert_array_equal(make_split("digits", 3).x_val, digits_split.x_val)
+    assert not np.array_equal(make_split("digits", 3, split_seed=1).x_val, digits_split.x_val)
+
+
+def test_bad_dataset_and_class_are_rejected():
+    with pytest.raises(ValueError, match="dataset must be one of"):
+        make_split("svhn")
+    with pytest.raises(ValueError, match="normal_class must be in 0..9"):
+        make_split("digits", normal_class=10)
+    with pytest.raises(ValueError, match="protocol must be one of"):
+        run_toll_cell("digits", 0, protocol="oracle", budget=TINY)
+
+
+def test_clean_selector_sees_only_normal_validation_rows(digits_split):
+    seen = []
+    select = make_selector(digits_split, "clean", lambda x: seen.append(len(x)) or np.ones(len(x)))
+    assert select() == -1.0
+    assert seen == [int((digits_split.y_val == 0).sum())]
+
+
+def test_paper_selector_scores_labelled_validation(digits_split):
+    perfect = make_selector(digits_split, "paper", lambda x: np.zeros(len(x)))
+    assert perfect() == 0.5  # constant scores: chance AUROC on labelled validation
+
+
+@pytest.mark.parametrize("protocol", ["paper", "clean"])
+def test_cell_trains_keeps_a_validated_checkpoint_and_beats_chance(digits_split, protocol):
+    result = run_toll_cell("digits", 3, seed=0, split=digits_split, protocol=protocol, budget=Budget(120, 64, 20))
+    assert result.metric == "auroc" and result.value > 0.8
+    assert result.best_step in range(20, 121, 20)
+
+
+def test_same_seed_same_result_other_seed_differs(digits_split):
+    a = run_toll_cell("digits", 3, seed=5, split=digits_split, budget=TINY)
+    b = run_toll_cell("digits", 3, seed=5, split=digits_split, budget=TINY)
+    c = run_toll_cell("digits", 3, seed=6, split=digits_split, budget=TINY)
+    assert a.value == b.value and a.best_step == b.best_step
+    assert a.value != c.value
+
+
+def test_beta_zero_runs_are_named_as_the_ablation(digits_split):
+    result = run_toll_cell("digits", 3, split=digits_split, settings=TollSettings(beta=0.0), budget=TINY)
+    assert result.model == "toll_beta0"
+
+
+def test_training_uses_paper_defaults_unless_overridden(digits_split):
+    trained = train_toll(digits_split, settings=TollSettings(latent_dim=5), budget=TINY)
+    assert trained.beta == 10.0 and trained.model.encoder[-1].out_features == 5
+
+
+def test_auto_precision_is_bf16_only_for_conv_nets_on_cpu():
+    cpu = torch.device("cpu")
+    assert resolve_precision("auto", True, cpu) == "bf16-mixed"
+    assert resolve_precision("auto", False, cpu) == "32"
+    assert resolve_precision("32", True, cpu) == "32"
+
+
+def test_parallel_seeds_match_serial_seeds():
+    """Workers run one thread each; on one thread here too, the numbers agree exactly."""
+    kwargs = dict(classes=[2], seeds=[0, 1], budget=TINY, progress=False)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        serial = run_toll_grid("digits", workers=1, **kwargs)
+    finally:
+        torch.set_num_threads(threads)
+    parallel = run_toll_grid("digits", workers=2, **kwargs)
+    assert [(r.seed, r.value) for r in serial] == [(r.seed, r.value) for r in parallel]
+
+
+def test_arrhythmia_split_fractions(data_root):
+    require(data_root / "arrhythmia" / "arrhythmia.mat")
+    split = make_split("arrhythmia", data_root=data_root)
+    assert len(split.x_test) == round(0.2 * 386) + round(0.2 * 66)
+    assert len(split.x_val) == round(0.3 * 386) + round(0.3 * 66)
+    assert len(split.x_train) == 386 - round(0.2 * 386) - round(0.3 * 386)
+    assert split.metric == "f1" and split.x_train.shape[1] == 274
+
+
+def test_arrhythmia_cell_reaches_the_paper_range(data_root):
+    require(data_root / "arrhythmia" / "arrhythmia.mat")
+    result = run_toll_cell("arrhythmia", seed=0, data_root=str(data_root), budget=Budget(iterations=600))
+    assert result.metric == "f1" and 0.3 <= result.value <= 1.0
