@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """One-class data: the paper's data sets as arrays, and their preprocessing.
 
-Nothing here imports anomalib or Lightning.
+Importing this package never imports anomalib or Lightning; ``OneClass`` (the anomalib
+data module) is loaded on first use.
 
 Example:
     >>> from anomalib_toll.data import load_images, preprocess_images
@@ -18,6 +19,16 @@ from anomalib_toll.data.root import ENV_VAR, resolve_data_root
 
 DATASETS = (*IMAGE_DATASETS, "arrhythmia")
 
+
+def __getattr__(name: str) -> object:
+    if name in {"OneClass", "OneClassDataset"}:
+        from anomalib_toll.data import one_class_datamodule
+
+        return getattr(one_class_datamodule, name)
+    msg = f"module 'anomalib_toll.data' has no attribute {name!r}"
+    raise AttributeError(msg)
+
+
 __all__ = [
     "CIFAR100_COARSE",
     "CLASSES",
@@ -26,6 +37,7 @@ __all__ = [
     "IMAGE_DATASETS",
     "MIN_MAX",
     "ImageSet",
+    "OneClass",
     "arrhythmia_from_uci",
     "class_min_max",
     "global_contrast_normalization",

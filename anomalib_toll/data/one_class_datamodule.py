@@ -1,0 +1,128 @@
+# Copyright (C) 2026 anomalib-toll contributors
+# SPDX-License-Identifier: Apache-2.0
+"""anomalib data module for the paper's one-class benchmarks, held in memory.
+
+One class is normal, every other class anomalous; images are preprocessed as in the
+paper (``anomalib_toll.data.preprocessing``) and split as in ``anomalib_toll.protocol``:
+train = normal training images, validation = the authors' 10,000 labelled training
+images (``paper`` protocol), test = the official test set. Items are tensor views, so
+no image files are read and no DataLoader workers are needed.
+
+Example:
+    >>> from anomalib_toll.data import OneClass
+    >>> datamodule = OneClass(dataset="digits", normal_class=3)
+    >>> datamodule.setup()
+    >>> datamodule.train_data[0].image.shape
+    torch.Size([1, 8, 8])
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import torch
+from anomalib.data import AnomalibDataModule, AnomalibDataset, ImageItem
+from anomalib.data.utils import LabelName
+
+from anomalib_toll.protocol.splits import SPLIT_SEED, make_split
+
+
+class OneClassDataset(AnomalibDataset):
+    """Preprocessed images and 0/1 labels in memory, presented as anomalib items.
+
+    anomalib items must be RGB: a gray image is presented as three views of its one
+    channel (no copy), and models that know (``Toll(grayscale=True)``) use one of them.
+    """
+
+    def __init__(self, images: np.ndarray, labels: np.ndarray, split: str) -> None:
+        super().__init__()
+        self.images = torch.from_numpy(np.ascontiguousarray(images, dtype=np.float32))
+        self.labels = torch.from_numpy(np.asarray(labels, dtype=np.int64))
+        frame = pd.DataFrame({
+            "image_path": [f"{split}/{i:07d}" for i in range(len(labels))],  # ids; sorted order = row order
+            "label_index": np.where(labels == 0, LabelName.NORMAL, LabelName.ABNORMAL),
+            "split": split,
+            "mask_path": "",
+        })
+        frame.attrs["task"] = "classification"
+        self.samples = frame
+
+    @property
+    def samples(self) -> pd.DataFrame:
+        """One row per image; ``image_path`` holds the row id (there are no files)."""
+        return self._samples
+
+    @samples.setter
+    def samples(self, samples: pd.DataFrame) -> None:
+        self._samples = samples.sort_values(by="image_path", ignore_index=True)  # no file check: no files
+
+    def __getitem__(self, index: int) -> ImageItem:
+        row = int(self._samples.image_path.iat[index].rsplit("/", 1)[1])
+        image = self.images[row]
+        image = image.expand(3, -1, -1) if image.shape[0] == 1 else image
+        return ImageItem(image=image, gt_label=self.labels[row], image_path=self._samples.image_path.iat[index])
+
+
+class OneClass(AnomalibDataModule):
+    """MNIST, Fashion-MNIST, CIFAR-10, CIFAR-100 (20 superclasses) or digits, one class normal.
+
+    Args:
+        dataset (str): ``mnist``, ``fashion_mnist``, ``cifar10``, ``cifar100`` or ``digits``.
+            Defaults to ``"mnist"``.
+        normal_class (int): The normal class. Defaults to ``0``.
+        data_root (str | None): Folder with the data; ``None`` uses ``$ANOMALIB_TOLL_DATA``.
+            Defaults to ``None``.
+        download (bool): Let torchvision download missing data. Defaults to ``False``.
+        split_seed (int): Seed of the held-out validation rows (the authors used one fixed
+            split). Defaults to ``42``.
+        train_batch_size (int): Defaults to ``128``.
+        eval_batch_size (int): Defaults to ``1000``.
+        num_workers (int): In-memory items need none. Defaults to ``0``.
+    """
+
+    def __init__(
+        self,
+        dataset: str = "mnist",
+        normal_class: int = 0,
+        data_root: str | None = None,
+        download: bool = False,
+        split_seed: int = SPLIT_SEED,
+        train_batch_size: int = 128,
+        eval_batch_size: int = 1000,
+        num_workers: int = 0,
+    ) -> None:
+        super().__init__(
+            train_batch_size=train_batch_size,
+            eval_batch_size=eval_batch_size,
+            num_workers=num_workers,
+            val_split_mode="from_dir",
+            test_split_mode="from_dir",
+        )
+        self.dataset = dataset
+        self.normal_class = normal_class
+        self.data_root = data_root
+        self.download = download
+        self.split_seed = split_seed
+
+    @property
+    def grayscale(self) -> bool:
+        """Whether the images are gray (presented as RGB with three equal channels)."""
+        return self.dataset in {"mnist", "fashion_mnist", "digits"}
+
+    @property
+    def category(self) -> str:
+        """Used by anomalib for result folders: ``<dataset>_<class>``."""
+        return f"{self.dataset}_{self.normal_class}"
+
+    @category.setter
+    def category(self, category: str) -> None:
+        del category  # derived from dataset and class
+
+    def _create_test_split(self) -> None:
+        """The official test set is already complete (normal and anomalous): keep it as is."""
+
+    def _setup(self, _stage: str | None = None) -> None:
+        split = make_split(self.dataset, self.normal_class, self.split_seed, data_root=self.data_root, download=self.download)
+        self.train_data = OneClassDataset(split.x_train, np.zeros(len(split.x_train), dtype=np.int64), "train")
+        self.val_data = OneClassDataset(split.x_val, split.y_val, "val")
+        self.test_data = OneClassDataset(split.x_test, split.y_test, "test")

@@ -1,0 +1,17 @@
+# Copyright (C) 2026 anomalib-toll contributors
+# SPDX-License-Identifier: Apache-2.0
+"""anomalib models of the plugin; importing this module registers them with anomalib's CLI.
+
+jsonargparse resolves ``--model Toll`` among the imported ``AnomalibModule`` subclasses,
+so once this module is imported (the ``anomalib-toll`` command and the start-up hook do
+it) the short name works like a built-in model's.
+
+Example:
+    >>> from anomalib_toll.models import Toll
+"""
+
+from anomalib_toll.models.image import Toll
+
+MODELS = {"toll": Toll}
+
+__all__ = ["MODELS", "Toll"]

@@ -1,0 +1,220 @@
+# Copyright (C) 2026 anomalib-toll contributors
+# SPDX-License-Identifier: Apache-2.0
+"""Toll: targeted collapse regularized autoencoder, as an anomalib model.
+
+The training loss and the image score are ``‖x̂ − x‖₂ + β‖z‖ₚ`` (the core's
+``toll_score``); the anomaly map spreads each score over the pixels by their
+reconstruction error, so anomalib's pixel metrics and visualizer work too.
+
+Example:
+    >>> from anomalib.engine import Engine
+    >>> from anomalib_toll.data import OneClass
+    >>> from anomalib_toll.models import Toll
+    >>> model = Toll(beta=1000.0, lr=1e-4, latent_dim=128)
+    >>> datamodule = OneClass(dataset="mnist", normal_class=8)
+    >>> engine = Engine(max_steps=2000, val_check_interval=20, check_val_every_n_epoch=None)
+    >>> engine.fit(model, datamodule=datamodule)  # doctest: +SKIP
+
+Paper:
+    Targeted collapse regularized autoencoder for anomaly detection: black hole at the
+    center (Ghafourian et al.).
+
+See Also:
+    :class:`anomalib_toll.models.image.toll.torch_model.TollModel`
+    :class:`anomalib_toll.detector.TollDetector`: the same network and score for PyOD.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+from anomalib import LearningType
+from anomalib.data import Batch
+from anomalib.metrics import AUROC, Evaluator, F1Score
+from anomalib.models.components import AnomalibModule
+from anomalib.post_processing import PostProcessor
+from anomalib.pre_processing import PreProcessor
+from anomalib.visualization import ImageVisualizer, Visualizer
+from lightning.pytorch.utilities.types import STEP_OUTPUT
+from torchvision.transforms.v2 import Resize
+
+from anomalib_toll.models.image.toll.torch_model import TollModel
+
+
+class FileImageVisualizer(ImageVisualizer):
+    """anomalib's image visualizer, skipping batches of in-memory images.
+
+    anomalib draws each test image from its file; the one-class benchmarks hold their
+    images in memory (``OneClass``: 10,000 test images, no files), so they are skipped
+    instead of failing. Folder/MVTec-style data are visualised as usual.
+    """
+
+    def on_test_batch_end(self, trainer: Any, pl_module: Any, outputs: Any, batch: Any, *args: Any, **kwargs: Any) -> None:
+        paths = getattr(batch, "image_path", None) or []
+        if paths and all(Path(p).is_file() for p in paths):
+            super().on_test_batch_end(trainer, pl_module, outputs, batch, *args, **kwargs)
+
+
+class Toll(AnomalibModule):
+    """Toll autoencoder for anomalib's ``Engine`` and CLI.
+
+    The network is built for the images it first sees (or ``input_shape``): the paper's
+    B.1 net for 28×28×1, B.2 for 32×32×3, a conv autoencoder for other sizes. Its shape
+    is stored in the checkpoint, so ``predict``/``export`` rebuild it.
+
+    Args:
+        beta (float): Collapse weight β; ``0`` is the plain autoencoder.
+            Defaults to ``10.0``.
+        norm (int | str): Latent norm, 1, 2 or "inf". Defaults to ``2``.
+        latent_dim (int | None): Code size; ``None`` takes the paper's for the shape.
+            Defaults to ``None``.
+        hidden_dims (Sequence[int] | None): Conv channels per stage of a non-paper
+            network. Defaults to ``None``.
+        lr (float): Adam learning rate (fixed, as in the paper). Defaults to ``1e-3``.
+        image_size (tuple[int, int] | None): Resize images to this size in the default
+            pre-processor; ``None`` keeps their size. Defaults to ``None``.
+        input_shape (Sequence[int] | None): ``(C, H, W)`` to build the network now
+            instead of from the first batch. Defaults to ``None``.
+        sigma (float): Smoothing of the anomaly map in pixels. Defaults to ``4.0``.
+        grayscale (bool): Train on the first channel only; set automatically for data
+            modules with ``grayscale = True`` (anomalib items are RGB). Defaults to ``False``.
+        pre_processor (PreProcessor | bool, optional): Defaults to ``True``.
+        post_processor (PostProcessor | bool, optional): Defaults to ``True``.
+        evaluator (Evaluator | bool, optional): Defaults to ``True``.
+        visualizer (Visualizer | bool, optional): Defaults to ``True``.
+    """
+
+    def __init__(
+        self,
+        beta: float = 10.0,
+        norm: int | str = 2,
+        latent_dim: int | None = None,
+        hidden_dims: Sequence[int] | None = None,
+        lr: float = 1e-3,
+        image_size: tuple[int, int] | None = None,
+        input_shape: Sequence[int] | None = None,
+        sigma: float = 4.0,
+        grayscale: bool = False,
+        pre_processor: PreProcessor | bool = True,
+        post_processor: PostProcessor | bool = True,
+        evaluator: Evaluator | bool = True,
+        visualizer: Visualizer | bool = True,
+    ) -> None:
+        self.image_size = image_size  # read by configure_pre_processor inside super().__init__
+        super().__init__(
+            pre_processor=pre_processor,
+            post_processor=post_processor,
+            evaluator=evaluator,
+            visualizer=visualizer,
+        )
+        self.beta = beta
+        self.norm = norm
+        self.latent_dim = latent_dim
+        self.hidden_dims = hidden_dims
+        self.lr = lr
+        self.sigma = sigma
+        self.grayscale = grayscale
+        self.model: TollModel | None = None
+        if input_shape is not None:
+            self._build(input_shape)
+
+    def _build(self, input_shape: Sequence[int]) -> None:
+        shape = [int(v) for v in input_shape]
+        if self.grayscale:
+            shape[0] = 1
+        self.model = TollModel(shape, self.beta, self.norm, self.latent_dim, self.hidden_dims, self.sigma, self.grayscale)
+        # saved in checkpoints, so predict/export rebuild the same network
+        self.hparams.update(input_shape=shape, grayscale=self.grayscale)
+
+    def setup(self, stage: str | None = None) -> None:
+        """Build the network for the shape of the data module's (pre-processed) images."""
+        del stage  # unused
+        if self.model is not None or self.trainer is None or self.trainer.datamodule is None:
+            return
+        datamodule = self.trainer.datamodule
+        self.grayscale = self.grayscale or bool(getattr(datamodule, "grayscale", False))
+        for name in ("train_data", "val_data", "test_data"):
+            dataset = getattr(datamodule, name, None)
+            if dataset is not None and len(dataset) > 0:
+                image = dataset[0].image.unsqueeze(0)
+                if self.pre_processor is not None:
+                    image = self.pre_processor(image)
+                self._build(image.shape[1:])
+                return
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        """Rebuild the network from the stored shape before the weights are loaded."""
+        hparams = checkpoint.get("hyper_parameters", {})
+        shape = hparams.get("input_shape")
+        if self.model is None and shape is not None:
+            self.grayscale = bool(hparams.get("grayscale", self.grayscale))
+            self._build(shape)
+        super().on_load_checkpoint(checkpoint)
+
+    def on_fit_end(self) -> None:
+        """Keep the weights a monitoring ``ModelCheckpoint`` selected (the paper's best on validation).
+
+        With ``ModelCheckpoint(monitor="image_AUROC", mode="max")`` in the trainer's
+        callbacks, testing right after fitting (``anomalib train``, ``Engine.train``) then
+        scores the best checkpoint, not the last step.
+        """
+        callback = self.trainer.checkpoint_callback if self.trainer is not None else None
+        best = getattr(callback, "best_model_path", "") if getattr(callback, "monitor", None) else ""
+        if best and Path(best).is_file():
+            state = torch.load(best, map_location=self.device, weights_only=False)["state_dict"]
+            self.load_state_dict(state)
+
+    def configure_pre_processor(self, image_size: tuple[int, int] | None = None) -> PreProcessor:
+        """Resize to ``image_size`` if set; no normalisation (the data modules normalise)."""
+        size = image_size or getattr(self, "image_size", None)
+        return PreProcessor(transform=Resize(tuple(size), antialias=True) if size else None)
+
+    @classmethod
+    def configure_visualizer(cls) -> ImageVisualizer:
+        """anomalib's image visualizer, which passes over images held in memory."""
+        return FileImageVisualizer()
+
+    @staticmethod
+    def configure_evaluator() -> Evaluator:
+        """Image AUROC on validation (for checkpoint selection); image and pixel metrics on test."""
+        val_metrics = [AUROC(fields=["pred_score", "gt_label"], prefix="image_")]
+        test_metrics = [
+            AUROC(fields=["pred_score", "gt_label"], prefix="image_"),
+            F1Score(fields=["pred_label", "gt_label"], prefix="image_"),
+            AUROC(fields=["anomaly_map", "gt_mask"], prefix="pixel_", strict=False),
+            F1Score(fields=["pred_mask", "gt_mask"], prefix="pixel_", strict=False),
+        ]
+        return Evaluator(val_metrics=val_metrics, test_metrics=test_metrics)
+
+    def configure_optimizers(self) -> torch.optim.Optimizer:
+        """Adam with a fixed learning rate, as in the paper."""
+        if self.model is None:
+            msg = "Toll has no network yet: pass input_shape=(C, H, W) or train with a datamodule."
+            raise RuntimeError(msg)
+        return torch.optim.Adam(self.model.parameters(), lr=self.lr)
+
+    def training_step(self, batch: Batch, *args, **kwargs) -> STEP_OUTPUT:
+        """One step on the Toll loss (batch mean of the score)."""
+        del args, kwargs  # unused
+        loss = self.model.loss(batch.image)
+        self.log("train_loss", loss.detach(), on_step=True, on_epoch=False, prog_bar=True, logger=True)
+        return {"loss": loss}
+
+    def validation_step(self, batch: Batch, *args, **kwargs) -> STEP_OUTPUT:
+        """Score a validation batch; anomalib's evaluator computes the image AUROC."""
+        del args, kwargs  # unused
+        predictions = self.model(batch.image)
+        return batch.update(**predictions._asdict())
+
+    @property
+    def trainer_arguments(self) -> dict[str, Any]:
+        """Nothing forced: step budget, validation interval and precision stay the user's."""
+        return {}
+
+    @property
+    def learning_type(self) -> LearningType:
+        """Toll trains on normal images only."""
+        return LearningType.ONE_CLASS

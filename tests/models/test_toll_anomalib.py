@@ -1,0 +1,152 @@
+"""Toll as an anomalib model: Engine, CLI forms, anomaly maps, predict and export."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from anomalib_toll.core import build_autoencoder, score_toll
+from tests.models.conftest import SIZE, folder_args
+
+anomalib = pytest.importorskip("anomalib", reason="the anomalib extra is not installed")
+
+from anomalib.callbacks import ModelCheckpoint  # noqa: E402
+from anomalib.data import Folder  # noqa: E402
+from anomalib.engine import Engine  # noqa: E402
+
+from anomalib_toll.models import Toll  # noqa: E402
+from anomalib_toll.models.image.toll import TollModel  # noqa: E402
+from anomalib_toll.models.image.toll.anomaly_map import toll_anomaly_map  # noqa: E402
+
+BIN = Path(sys.executable).parent
+STEPS = ["--trainer.max_steps", "6", "--trainer.val_check_interval", "3", "--trainer.check_val_every_n_epoch", "null"]
+
+
+def folder(root: Path) -> Folder:
+    return Folder(name="tiny", root=root, normal_dir="good", abnormal_dir="bad", mask_dir="masks",
+                  train_batch_size=8, eval_batch_size=8, num_workers=0)
+
+
+def engine(tmp_path: Path, **kwargs) -> Engine:
+    return Engine(default_root_dir=tmp_path, accelerator="cpu", devices=1, logger=False, **kwargs)
+
+
+def test_model_scores_equal_the_core_scores_on_the_same_network():
+    torch.manual_seed(0)
+    model = TollModel(input_shape=(3, SIZE, SIZE), beta=7.0, norm="inf").eval()
+    x = torch.randn(4, 3, SIZE, SIZE)
+    with torch.no_grad():
+        anomalib_scores = model(x).pred_score
+    core_scores = score_toll(model.network, x, beta=7.0, norm="inf")
+    torch.testing.assert_close(anomalib_scores, core_scores)
+
+
+def test_anomalib_model_and_pyod_detector_agree_on_same_weights():
+    from anomalib_toll import TollDetector
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(64, 12))
+    det = TollDetector(epoch_num=2, verbose=0, preprocessing=False, beta=3.0).fit(X)
+    model = TollModel(input_shape=(12,), beta=3.0)
+    model.network.load_state_dict(det.model_.state_dict())
+    with torch.no_grad():
+        scores = model.eval()(torch.as_tensor(X[:5], dtype=torch.float32)).pred_score
+    np.testing.assert_allclose(scores.numpy(), det.decision_function(X[:5]), rtol=1e-5)
+
+
+def test_anomaly_map_sums_to_the_score_and_peaks_where_reconstruction_fails():
+    x = torch.zeros(2, 3, 8, 8)
+    x_hat = x.clone()
+    x_hat[0, :, 2, 5] = 1.0
+    x_hat[1, :, 6, 1] = 2.0
+    maps = toll_anomaly_map(x_hat, x, torch.tensor([3.0, 5.0]), sigma=0.0)
+    torch.testing.assert_close(maps.flatten(1).sum(1), torch.tensor([3.0, 5.0]))
+    assert maps[0, 0].argmax().item() == 2 * 8 + 5 and maps[1, 0].argmax().item() == 6 * 8 + 1
+
+
+def test_grayscale_images_use_one_channel_and_the_paper_network():
+    model = TollModel(input_shape=(1, 28, 28), grayscale=True).eval()
+    out = model(torch.randn(2, 3, 28, 28))
+    assert out.anomaly_map.shape == (2, 1, 28, 28)
+    assert sum(p.numel() for p in model.network.parameters()) == sum(
+        p.numel() for p in build_autoencoder((1, 28, 28)).parameters()
+    )
+
+
+def test_engine_on_folder_with_masks_reports_image_and_pixel_auroc(folder_dataset, tmp_path):
+    model = Toll(beta=1.0, lr=1e-3)
+    eng = engine(tmp_path, max_steps=30, val_check_interval=3, check_val_every_n_epoch=None)
+    results = eng.train(model, datamodule=folder(folder_dataset))[0]
+    assert {"image_AUROC", "pixel_AUROC"} <= set(results)
+    assert results["pixel_AUROC"] > 0.7  # the bright squares are where reconstruction fails
+    assert list(model.hparams["input_shape"]) == [3, SIZE, SIZE]
+
+
+def test_monitored_checkpoint_is_what_gets_tested(tmp_path):
+    from anomalib_toll.data import OneClass
+
+    checkpoint = ModelCheckpoint(dirpath=tmp_path / "ckpt", monitor="image_AUROC", mode="max", filename="best")
+    model = Toll(beta=10.0, lr=1e-3)
+    eng = engine(tmp_path, max_steps=40, val_check_interval=10, check_val_every_n_epoch=None, callbacks=[checkpoint])
+    eng.fit(model, datamodule=OneClass(dataset="digits", normal_class=3, train_batch_size=64))
+    best = torch.load(checkpoint.best_model_path, weights_only=False)["state_dict"]
+    for name, tensor in model.state_dict().items():
+        if name.startswith("model."):
+            torch.testing.assert_close(tensor, best[name])
+
+
+def test_predict_and_export_from_a_trained_checkpoint(folder_dataset, tmp_path):
+    from anomalib.deploy import ExportType
+
+    eng = engine(tmp_path, max_steps=4, val_check_interval=2, check_val_every_n_epoch=None)
+    model = Toll(beta=1.0)
+    eng.fit(model, datamodule=folder(folder_dataset))
+    ckpt = eng.trainer.checkpoint_callback.best_model_path or eng.trainer.checkpoint_callback.last_model_path
+    fresh = Toll(beta=1.0)  # no network yet: rebuilt from the checkpoint's stored shape
+    predictions = eng.predict(fresh, data_path=folder_dataset / "bad", ckpt_path=ckpt)
+    scores = torch.cat([p.pred_score for p in predictions])
+    assert scores.shape == (8,) and torch.isfinite(scores).all()
+    exported = eng.export(model, ExportType.TORCH, export_root=tmp_path / "export")
+    assert Path(exported).is_file()
+    loaded = torch.load(exported, weights_only=False)["model"].eval()
+    image = torch.rand(1, 3, SIZE, SIZE)
+    assert loaded(image).pred_score.shape == (1,)
+
+
+def test_export_to_onnx(folder_dataset, tmp_path):
+    pytest.importorskip("onnx", reason="onnx is not installed (anomalib's ONNX export needs it)")
+    from anomalib.deploy import ExportType
+
+    model = Toll(beta=1.0, input_shape=(3, SIZE, SIZE))
+    exported = engine(tmp_path).export(model, ExportType.ONNX, export_root=tmp_path, input_size=(SIZE, SIZE))
+    assert Path(exported).is_file()
+
+
+@pytest.mark.parametrize(
+    ("command", "model"),
+    [
+        (["anomalib", "train"], "Toll"),  # short name through the start-up hook
+        (["anomalib", "train"], "anomalib_toll.models.Toll"),  # class path
+        (["anomalib-toll", "train"], "Toll"),  # the drop-in command
+    ],
+)
+def test_cli_forms_train_and_report_image_auroc(folder_dataset, tmp_path, command, model):
+    args = [str(BIN / command[0]), *command[1:], "--model", model, *folder_args(folder_dataset), *STEPS,
+            "--trainer.accelerator", "cpu", "--default_root_dir", str(tmp_path)]
+    proc = subprocess.run(args, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "image_AUROC" in proc.stdout
+
+
+def test_startup_hook_acts_only_for_anomalibs_cli():
+    from anomalib_toll._startup import is_anomalib_cli
+
+    assert is_anomalib_cli(["/venv/bin/anomalib", "train"])
+    assert not is_anomalib_cli(["/venv/bin/python", "-c"])
+    assert not is_anomalib_cli(["-c"]) and not is_anomalib_cli([])
+    code = "import sys; print(any(m.startswith(('anomalib.', 'torch')) for m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"  # an unrelated process imports nothing heavy
