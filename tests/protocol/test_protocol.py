@@ -80,11 +80,12 @@ def test_training_uses_paper_defaults_unless_overridden(digits_split):
     assert trained.beta == 10.0 and trained.model.encoder[-1].out_features == 5
 
 
-def test_auto_precision_is_bf16_only_for_conv_nets_on_cpu():
+def test_auto_precision_is_bf16_only_for_conv_nets_on_large_enough_images():
     cpu = torch.device("cpu")
-    assert resolve_precision("auto", True, cpu) == "bf16-mixed"
-    assert resolve_precision("auto", False, cpu) == "32"
-    assert resolve_precision("32", True, cpu) == "32"
+    assert resolve_precision("auto", (1, 28, 28), True, cpu) == "bf16-mixed"
+    assert resolve_precision("auto", (1, 8, 8), True, cpu) == "32"
+    assert resolve_precision("auto", (274,), False, cpu) == "32"
+    assert resolve_precision("32", (1, 28, 28), True, cpu) == "32"
 
 
 def test_parallel_seeds_match_serial_seeds():
