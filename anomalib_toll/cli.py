@@ -3,6 +3,7 @@
 """The ``anomalib-toll`` command.
 
 * ``anomalib-toll run ...`` — the paper protocol for Toll (and its β = 0 ablation);
+* ``anomalib-toll benchmark ...`` — Toll beside PyOD and anomalib models, tables and plots;
 * ``anomalib-toll train|fit|validate|test|predict|export ...`` — anomalib's CLI with the
   plugin's models registered (a drop-in for the ``anomalib`` command).
 
@@ -19,11 +20,13 @@ import sys
 from pathlib import Path
 from typing import Literal
 
+from anomalib_toll.protocol.defaults import DatasetName
+
 ANOMALIB_SUBCOMMANDS = {"train", "fit", "validate", "test", "predict", "export"}
 
 
 def run(
-    dataset: Literal["mnist", "fashion_mnist", "cifar10", "cifar100", "arrhythmia", "digits"] = "digits",
+    dataset: DatasetName = "digits",
     classes: list[int] | None = None,
     seeds: int = 1,
     protocol: Literal["paper", "clean"] = "paper",
@@ -45,7 +48,8 @@ def run(
     """Run Toll with the paper's one-class protocol and print mean ± std over seeds.
 
     Args:
-        dataset: Benchmark; ``digits`` (scikit-learn's bundled 8×8 digits) needs no download.
+        dataset: Benchmark; ``digits`` (scikit-learn's bundled 8×8 digits) needs no download;
+            ``folder`` reads your images from ``data_root``/normal and ``data_root``/abnormal.
         classes: Normal classes to run (default: class 0; Arrhythmia has one setting).
         seeds: Number of seeds, 0..seeds-1 (the paper uses 10).
         protocol: ``paper`` selects the checkpoint on labelled validation data, ``clean``
@@ -99,7 +103,9 @@ def main(argv: list[str] | None = None) -> None:
         return
     from jsonargparse import CLI
 
-    CLI({"run": run}, args=argv, as_positional=False)
+    from anomalib_toll.benchmark.cli import benchmark
+
+    CLI({"run": run, "benchmark": benchmark}, args=argv, as_positional=False)
 
 
 if __name__ == "__main__":

@@ -1,10 +1,16 @@
 """Shared fixtures: the real data root, when one is configured."""
 
+import os
 from pathlib import Path
 
 import pytest
 
-from anomalib_toll.data import resolve_data_root
+from anomalib_toll.data import ENV_VAR, resolve_data_root
+
+# A relative root (the README's ``ANOMALIB_TOLL_DATA=../shared/data``) means "relative to where
+# pytest was started"; notebook kernels and CLI subprocesses run elsewhere, so pin it here.
+if os.environ.get(ENV_VAR):
+    os.environ[ENV_VAR] = str(Path(os.environ[ENV_VAR]).expanduser().resolve())
 
 
 @pytest.fixture(scope="session")

@@ -13,15 +13,22 @@ Example:
 """
 
 from anomalib_toll.data.arrhythmia import arrhythmia_from_uci, load_arrhythmia
+from anomalib_toll.data.folder import load_folder
 from anomalib_toll.data.images import CIFAR100_COARSE, CLASSES, IMAGE_DATASETS, ImageSet, load_images
-from anomalib_toll.data.preprocessing import MIN_MAX, class_min_max, global_contrast_normalization, preprocess_images
+from anomalib_toll.data.preprocessing import (
+    MIN_MAX,
+    class_min_max,
+    global_contrast_normalization,
+    preprocess_images,
+    standardize_channels,
+)
 from anomalib_toll.data.root import ENV_VAR, resolve_data_root
 
-DATASETS = (*IMAGE_DATASETS, "arrhythmia")
+DATASETS = (*IMAGE_DATASETS, "arrhythmia", "folder")
 
 
 def __getattr__(name: str) -> object:
-    if name in {"OneClass", "OneClassDataset"}:
+    if name in {"OneClass", "OneClassDataset", "SplitDataModule"}:
         from anomalib_toll.data import one_class_datamodule
 
         return getattr(one_class_datamodule, name)
@@ -42,7 +49,9 @@ __all__ = [
     "class_min_max",
     "global_contrast_normalization",
     "load_arrhythmia",
+    "load_folder",
     "load_images",
     "preprocess_images",
     "resolve_data_root",
+    "standardize_channels",
 ]

@@ -24,7 +24,7 @@ import torch
 from anomalib.data import AnomalibDataModule, AnomalibDataset, ImageItem
 from anomalib.data.utils import LabelName
 
-from anomalib_toll.protocol.splits import SPLIT_SEED, make_split
+from anomalib_toll.protocol.splits import SPLIT_SEED, OneClassSplit, make_split
 
 
 class OneClassDataset(AnomalibDataset):
@@ -63,7 +63,67 @@ class OneClassDataset(AnomalibDataset):
         return ImageItem(image=image, gt_label=self.labels[row], image_path=self._samples.image_path.iat[index])
 
 
-class OneClass(AnomalibDataModule):
+class SplitDataModule(AnomalibDataModule):
+    """An anomalib data module over a ready :class:`~anomalib_toll.protocol.OneClassSplit`.
+
+    Lets any anomalib model train through ``Engine`` on exactly the arrays the core
+    protocol uses (the benchmark bridge runs every model on the same split).
+
+    Args:
+        split (OneClassSplit): Preprocessed train/validation/test arrays.
+        train_batch_size (int): Defaults to ``128``.
+        eval_batch_size (int): Defaults to ``1000``.
+        num_workers (int): In-memory items need none. Defaults to ``0``.
+    """
+
+    def __init__(
+        self,
+        split: OneClassSplit | None = None,
+        train_batch_size: int = 128,
+        eval_batch_size: int = 1000,
+        num_workers: int = 0,
+    ) -> None:
+        super().__init__(
+            train_batch_size=train_batch_size,
+            eval_batch_size=eval_batch_size,
+            num_workers=num_workers,
+            val_split_mode="from_dir",
+            test_split_mode="from_dir",
+        )
+        self.split = split
+
+    def load_split(self) -> OneClassSplit:
+        """The arrays to serve; subclasses build them on demand."""
+        return self.split
+
+    @property
+    def grayscale(self) -> bool:
+        """Whether the images are gray (presented as RGB with three equal channels)."""
+        split = self.split or self.load_split()
+        return split.x_train.ndim == 4 and split.x_train.shape[1] == 1
+
+    @property
+    def category(self) -> str:
+        """Used by anomalib for result folders: ``<dataset>_<class>``."""
+        split = self.split or self.load_split()
+        return f"{split.dataset}_{split.normal_class}"
+
+    @category.setter
+    def category(self, category: str) -> None:
+        del category  # derived from the split
+
+    def _create_test_split(self) -> None:
+        """The official test set is already complete (normal and anomalous): keep it as is."""
+
+    def _setup(self, _stage: str | None = None) -> None:
+        self.split = self.split or self.load_split()
+        split = self.split
+        self.train_data = OneClassDataset(split.x_train, np.zeros(len(split.x_train), dtype=np.int64), "train")
+        self.val_data = OneClassDataset(split.x_val, split.y_val, "val")
+        self.test_data = OneClassDataset(split.x_test, split.y_test, "test")
+
+
+class OneClass(SplitDataModule):
     """MNIST, Fashion-MNIST, CIFAR-10, CIFAR-100 (20 superclasses) or digits, one class normal.
 
     Args:
@@ -91,22 +151,20 @@ class OneClass(AnomalibDataModule):
         eval_batch_size: int = 1000,
         num_workers: int = 0,
     ) -> None:
-        super().__init__(
-            train_batch_size=train_batch_size,
-            eval_batch_size=eval_batch_size,
-            num_workers=num_workers,
-            val_split_mode="from_dir",
-            test_split_mode="from_dir",
-        )
+        super().__init__(split=None, train_batch_size=train_batch_size, eval_batch_size=eval_batch_size, num_workers=num_workers)
         self.dataset = dataset
         self.normal_class = normal_class
         self.data_root = data_root
         self.download = download
         self.split_seed = split_seed
 
+    def load_split(self) -> OneClassSplit:
+        """The paper's split of the configured data set and class."""
+        return make_split(self.dataset, self.normal_class, self.split_seed, data_root=self.data_root, download=self.download)
+
     @property
     def grayscale(self) -> bool:
-        """Whether the images are gray (presented as RGB with three equal channels)."""
+        """Gray data sets, known without loading them."""
         return self.dataset in {"mnist", "fashion_mnist", "digits"}
 
     @property
@@ -117,12 +175,3 @@ class OneClass(AnomalibDataModule):
     @category.setter
     def category(self, category: str) -> None:
         del category  # derived from dataset and class
-
-    def _create_test_split(self) -> None:
-        """The official test set is already complete (normal and anomalous): keep it as is."""
-
-    def _setup(self, _stage: str | None = None) -> None:
-        split = make_split(self.dataset, self.normal_class, self.split_seed, data_root=self.data_root, download=self.download)
-        self.train_data = OneClassDataset(split.x_train, np.zeros(len(split.x_train), dtype=np.int64), "train")
-        self.val_data = OneClassDataset(split.x_val, split.y_val, "val")
-        self.test_data = OneClassDataset(split.x_test, split.y_test, "test")

@@ -84,6 +84,17 @@ def to_nchw(x: np.ndarray) -> np.ndarray:
     return x[:, None] if x.ndim == 3 else x.transpose(0, 3, 1, 2)
 
 
+def standardize_channels(x_train: np.ndarray, *others: np.ndarray) -> list[np.ndarray]:
+    """uint8 images → float32 NCHW standardised per channel with ``x_train``'s statistics.
+
+    For a user's own images, which have no published constants.
+    """
+    arrays = [to_nchw(x.astype(np.float32) / 255.0) for x in (x_train, *others)]
+    mean = arrays[0].mean(axis=(0, 2, 3), keepdims=True)
+    std = np.maximum(arrays[0].std(axis=(0, 2, 3), keepdims=True), 1e-6)
+    return [np.ascontiguousarray((a - mean) / std, dtype=np.float32) for a in arrays]
+
+
 def preprocess_images(
     name: str,
     x: np.ndarray,

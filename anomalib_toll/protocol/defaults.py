@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 Metric = Literal["auroc", "f1"]
+DatasetName = Literal["mnist", "fashion_mnist", "cifar10", "cifar100", "arrhythmia", "digits", "folder"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,8 @@ DEFAULTS: dict[str, DatasetDefaults] = {
     "arrhythmia": DatasetDefaults(batch_size=100, beta=10.0, latent_dim=16, lr=1e-3, metric="f1", n_classes=1),
     # Not in the paper: scikit-learn's bundled 8x8 digits, the no-download demo.
     "digits": DatasetDefaults(batch_size=64, beta=10.0, latent_dim=16, lr=1e-3),
+    # Not in the paper: a user's normal/ and abnormal/ images (resized to 32×32, the B.2 network).
+    "folder": DatasetDefaults(batch_size=64, beta=10.0, latent_dim=64, lr=1e-3, n_classes=1),
 }
 
 PAPER_ITERATIONS = 2000

@@ -78,6 +78,8 @@ def make_split(
         raise ValueError(msg)
     if dataset == "arrhythmia":
         return _arrhythmia_split(split_seed, data_root)
+    if dataset == "folder":
+        return _folder_split(split_seed, data_root)
     return _image_split(dataset, normal_class, split_seed, data_root, download)
 
 
@@ -107,15 +109,11 @@ def _image_split(dataset: str, normal_class: int, split_seed: int, data_root: st
     )
 
 
-def _arrhythmia_split(split_seed: int, data_root: str | None) -> OneClassSplit:
-    """20 % test and 30 % validation of each label, the remaining normals train (paper Sec. 4.1).
+def _labelled_split(dataset: str, x: np.ndarray, y: np.ndarray, split_seed: int) -> tuple[np.ndarray, ...]:
+    """Row indices: 20 % test and 30 % validation of each label, the remaining normals train.
 
-    The test set holds only ~13 anomalies, so F1 moves in steps of ~7 points with the
-    split: compare protocols on the same ``split_seed``.
+    The paper's Arrhythmia split (Sec. 4.1), also used for a user's folder of images.
     """
-    from anomalib_toll.data import load_arrhythmia
-
-    x, y = load_arrhythmia(data_root)
     rng = np.random.default_rng(split_seed)
     parts: dict[str, list[np.ndarray]] = {"test": [], "val": [], "train": []}
     for label in (0, 1):
@@ -126,14 +124,39 @@ def _arrhythmia_split(split_seed: int, data_root: str | None) -> OneClassSplit:
         if label == 0:
             parts["train"].append(idx[n_test + n_val :])
     test, val, train = (np.concatenate(parts[k]) for k in ("test", "val", "train"))
+    if len(train) < 2 or not (y[test] == 1).any():
+        msg = f"{dataset}: too few samples to split ({int((y == 0).sum())} normal, {int((y == 1).sum())} anomalous); need ≥ 4 normal and ≥ 2 anomalous."
+        raise ValueError(msg)
+    return train, val, test
+
+
+def _arrhythmia_split(split_seed: int, data_root: str | None) -> OneClassSplit:
+    """The paper's split of raw ODDS features (no scaling, as in the authors' code).
+
+    The test set holds only ~13 anomalies, so F1 moves in steps of ~7 points with the
+    split: compare protocols on the same ``split_seed``.
+    """
+    from anomalib_toll.data import load_arrhythmia
+
+    x, y = load_arrhythmia(data_root)
+    train, val, test = _labelled_split("arrhythmia", x, y, split_seed)
     as_float = lambda rows: x[rows].astype(np.float32)  # noqa: E731
     return OneClassSplit(
-        dataset="arrhythmia",
-        normal_class=0,
-        x_train=as_float(train),
-        x_val=as_float(val),
-        y_val=y[val].astype(np.int64),
-        x_test=as_float(test),
-        y_test=y[test].astype(np.int64),
-        metric="f1",
+        dataset="arrhythmia", normal_class=0, x_train=as_float(train), x_val=as_float(val),
+        y_val=y[val].astype(np.int64), x_test=as_float(test), y_test=y[test].astype(np.int64), metric="f1",
+    )
+
+
+def _folder_split(split_seed: int, data_root: str | None) -> OneClassSplit:
+    """A user's ``normal/`` and ``abnormal/`` images, standardised per channel with the training normals."""
+    from anomalib_toll.data import load_folder, standardize_channels
+
+    normal, abnormal = load_folder(data_root)
+    x = np.concatenate([normal, abnormal])
+    y = np.concatenate([np.zeros(len(normal), np.int64), np.ones(len(abnormal), np.int64)])
+    train, val, test = _labelled_split("folder", x, y, split_seed)
+    x_train, x_val, x_test = standardize_channels(x[train], x[val], x[test])
+    return OneClassSplit(
+        dataset="folder", normal_class=0, x_train=x_train, x_val=x_val, y_val=y[val],
+        x_test=x_test, y_test=y[test], metric="auroc",
     )

@@ -1,0 +1,12 @@
+# Copyright (C) 2026 anomalib-toll contributors
+# SPDX-License-Identifier: Apache-2.0
+"""The benchmark bridge: the paper's one-class benchmarks, Toll beside PyOD and anomalib models.
+
+Example:
+    >>> from anomalib_toll.benchmark import run_benchmark
+"""
+
+from anomalib_toll.benchmark.grid import BenchmarkError, Cell, run_benchmark, run_cell
+from anomalib_toll.benchmark.store import ResultStore, Row
+
+__all__ = ["BenchmarkError", "Cell", "ResultStore", "Row", "run_benchmark", "run_cell"]

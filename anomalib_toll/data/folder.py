@@ -1,0 +1,74 @@
+# Copyright (C) 2026 anomalib-toll contributors
+# SPDX-License-Identifier: Apache-2.0
+"""A user's own images as a one-class benchmark: ``<root>/normal/*`` and ``<root>/abnormal/*``.
+
+The layout is anomalib's ``Folder`` convention (a folder of normal images, a folder of
+anomalous ones). Images are read with Pillow, converted to RGB (or kept gray when every
+image is gray) and resized to ``image_size`` so they stack into one array.
+
+Example:
+    >>> x_normal, x_abnormal = load_folder("my_images", image_size=32)  # doctest: +SKIP
+    >>> x_normal.dtype, x_normal.shape[1:]                              # doctest: +SKIP
+    (dtype('uint8'), (32, 32, 3))
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from anomalib_toll.data.root import resolve_data_root
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
+FOLDER_IMAGE_SIZE = 32
+
+
+def _image_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+
+
+def _mode(path: Path) -> str:
+    from PIL import Image
+
+    with Image.open(path) as image:
+        return image.mode
+
+
+def _read(files: list[Path], mode: str, image_size: int) -> np.ndarray:
+    from PIL import Image
+
+    images = []
+    for path in files:
+        with Image.open(path) as image:
+            images.append(np.asarray(image.convert(mode).resize((image_size, image_size), Image.BILINEAR)))
+    return np.stack(images).astype(np.uint8)
+
+
+def load_folder(
+    data_root: str | os.PathLike | None = None,
+    normal_dir: str = "normal",
+    abnormal_dir: str = "abnormal",
+    image_size: int = FOLDER_IMAGE_SIZE,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(normal, abnormal)`` uint8 images, ``(N, S, S)`` when all are gray, else ``(N, S, S, 3)``.
+
+    Raises:
+        FileNotFoundError: no root, or a sub-folder is missing or holds no image; the
+            message says which folder and which file types are read.
+    """
+    root = resolve_data_root(data_root)
+    if root is None:
+        msg = "dataset 'folder' needs data_root (CLI: --data_root DIR) holding normal/ and abnormal/ image folders."
+        raise FileNotFoundError(msg)
+    files = {}
+    for sub in (normal_dir, abnormal_dir):
+        found = _image_files(root / sub) if (root / sub).is_dir() else []
+        if not found:
+            msg = f"no images in {root / sub}: the folder dataset reads {', '.join(IMAGE_SUFFIXES)} files from {root}/{normal_dir}/ and {root}/{abnormal_dir}/."
+            raise FileNotFoundError(msg)
+        files[sub] = found
+    gray = all(_mode(p) in ("L", "1", "I;16") for found in files.values() for p in found)
+    mode = "L" if gray else "RGB"
+    return _read(files[normal_dir], mode, image_size), _read(files[abnormal_dir], mode, image_size)

@@ -1,0 +1,175 @@
+"""The benchmark bridge: outputs, resume after a kill, paper-style tables, adapters."""
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from anomalib_toll.benchmark import BenchmarkError, ResultStore, Row, run_benchmark
+from anomalib_toll.protocol import Budget, make_split
+from anomalib_toll.report import summary_markdown, summary_table
+from anomalib_toll.runners import PyODRunner, make_runner
+
+TINY = Budget(iterations=20, batch_size=32, eval_every=10)
+
+
+def benchmark_cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "anomalib_toll.benchmark", *args]
+
+
+def csv_lines(path: Path) -> list[str]:
+    return path.read_text().splitlines()
+
+
+def test_minimal_command_writes_every_output(tmp_path):
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        benchmark_cli("--dataset", "digits", "--classes", "[0, 1]", "--models", "toll,iforest,ocsvm", "--seeds", "2",
+                      "--iterations", "20", "--batch_size", "32", "--eval_every", "10", "--output", str(out)),
+        capture_output=True, text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in out.iterdir()) == [
+        "bars.png", "histograms.png", "results.csv", "results.json", "roc.png", "scores", "summary.md",
+    ]
+    rows = list(csv.DictReader((out / "results.csv").open()))
+    assert len(rows) == 2 * 2 * 3 and len(json.loads((out / "results.json").read_text())) == 12
+    assert set(rows[0]) >= {"dataset", "normal_class", "seed", "model", "protocol", "metric", "value",
+                            "fit_seconds", "score_seconds", "peak_rss_mb"}
+    assert {r["model"] for r in rows} == {"toll", "iforest", "ocsvm"}
+    assert all(0.0 <= float(r["value"]) <= 1.0 and float(r["peak_rss_mb"]) > 0 for r in rows)
+    assert "| Average |" in (out / "summary.md").read_text()
+
+
+def test_killed_run_resumes_without_losing_or_repeating_cells(tmp_path):
+    out = tmp_path / "out"
+    args = benchmark_cli("--dataset", "digits", "--classes", "[0, 1, 2]", "--models", "toll,iforest", "--seeds", "2",
+                         "--iterations", "40", "--batch_size", "32", "--eval_every", "10", "--workers", "1",
+                         "--output", str(out))
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    results = out / "results.csv"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and (not results.exists() or len(csv_lines(results)) < 3):
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)  # mid-grid, possibly mid-write
+    proc.wait()
+    before = ResultStore(out).rows()
+    assert 2 <= len(before) < 12, "the kill should land mid-grid"
+
+    assert subprocess.run(args, capture_output=True).returncode == 0
+    after = ResultStore(out).rows()
+    keys = [(r.normal_class, r.seed, r.model) for r in after]
+    assert len(keys) == len(set(keys)) == 3 * 2 * 2  # every cell once
+    assert after[: len(before)] == before  # earlier results kept as written
+
+
+def test_same_seed_gives_the_same_numbers(tmp_path):
+    runs = [run_benchmark("digits", ["toll", "iforest"], tmp_path / name, classes=[3], seeds=[1], budget=TINY, progress=False)
+            for name in ("a", "b")]
+    assert [(r.model, r.value) for r in runs[0]] == [(r.model, r.value) for r in runs[1]]
+
+
+def test_rerun_with_another_budget_reports_only_its_own_cells(tmp_path):
+    run_benchmark("digits", ["iforest"], tmp_path, classes=[0], seeds=[0], budget=TINY, progress=False)
+    rows = run_benchmark("digits", ["toll"], tmp_path, classes=[0], seeds=[0], budget=TINY, progress=False)
+    assert [r.model for r in rows] == ["toll"]
+    assert len(list(csv.DictReader((tmp_path / "results.csv").open()))) == 2
+
+
+def row(normal_class: int, seed: int, model: str, value: float) -> Row:
+    return Row("digits", normal_class, seed, model, "paper", "auroc", value, value, 1.0, 0.1, 100.0, "s", "")
+
+
+def test_summary_shows_mean_std_bold_best_and_average():
+    rows = [row(0, 0, "toll", 0.90), row(0, 1, "toll", 0.80), row(0, 0, "iforest", 0.70), row(0, 1, "iforest", 0.70),
+            row(1, 0, "toll", 0.50), row(1, 1, "toll", 0.50), row(1, 0, "iforest", 0.60), row(1, 1, "iforest", 0.80)]
+    lines = summary_table(rows, "value", class_names=("zero", "one")).splitlines()
+    assert lines[0] == "| normal class | toll | iforest |"
+    assert lines[2] == "| zero | **85.0 ± 5.0** | 70.0 ± 0.0 |"
+    assert lines[3] == "| one | 50.0 ± 0.0 | **70.0 ± 10.0** |"
+    assert lines[4] == "| Average | 67.5 | **70.0** |"
+    summary = summary_markdown(rows, "digits")
+    assert "2 seed(s)" in summary and summary.count("## AUROC") == 1  # AUROC is already the metric: no second table
+
+
+def test_f1_summary_adds_an_auroc_table():
+    rows = [Row("arrhythmia", 0, 0, "toll", "paper", "f1", 0.6, 0.8, 1.0, 0.1, 100.0, "s", "")]
+    summary = summary_markdown(rows, "arrhythmia")
+    assert "## F1 (top 15 % of test scores flagged)" in summary and "## AUROC" in summary and "**80.0 ± 0.0**" in summary
+
+
+def test_unknown_model_is_named_before_any_work(tmp_path):
+    with pytest.raises(ValueError, match="unknown model 'svdd2'.*pyod.models.lof.LOF"):
+        run_benchmark("digits", ["toll", "svdd2"], tmp_path, budget=TINY, progress=False)
+    assert not (tmp_path / "results.csv").exists()
+
+
+def test_any_pyod_detector_by_class_path(tmp_path):
+    rows = run_benchmark("digits", ["pyod.models.lof.LOF"], tmp_path, classes=[0], budget=TINY, progress=False)
+    assert rows[0].model == "lof" and rows[0].value > 0.8
+
+
+def test_pyod_runner_standardises_tabular_rows_only():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(50, 3)) * np.array([1.0, 1e4, 1e-3])
+    split = make_split("digits", 0)
+    tabular = type(split)("t", 0, x.astype(np.float32), x[:5], np.zeros(5), x[:5], np.zeros(5), "auroc")
+    runner = PyODRunner("iforest").fit(tabular, 0, TINY)
+    np.testing.assert_allclose(runner._rows(x).std(axis=0), 1.0, rtol=1e-6)
+    assert PyODRunner("iforest").fit(split, 0, TINY).scaler is None  # images: already normalised
+
+
+def test_toll_runners_name_the_ablation():
+    assert [make_runner(n).name for n in ("toll", "toll_beta0")] == ["toll", "toll_beta0"]
+
+
+@pytest.fixture
+def image_folder(tmp_path) -> Path:
+    """normal/: smooth gray ramps; abnormal/: the same with a bright square."""
+    rng = np.random.default_rng(0)
+    for sub, count in (("normal", 30), ("abnormal", 10)):
+        (tmp_path / sub).mkdir()
+        for i in range(count):
+            image = np.tile(np.linspace(60, 120, 20), (20, 1)) + rng.normal(0, 3, (20, 20))
+            if sub == "abnormal":
+                image[5:12, 5:12] = 255
+            Image.fromarray(image.clip(0, 255).astype(np.uint8)).save(tmp_path / sub / f"{i:02d}.png")
+    return tmp_path
+
+
+def test_folder_dataset_splits_like_arrhythmia(image_folder):
+    split = make_split("folder", data_root=str(image_folder))
+    assert split.x_train.shape == (15, 1, 32, 32)  # 30 − 20 % test − 30 % val normals; gray kept gray, resized
+    assert (len(split.y_val), int(split.y_val.sum())) == (12, 3)
+    assert (len(split.y_test), int(split.y_test.sum())) == (8, 2)
+    assert abs(float(split.x_train.mean())) < 1e-4  # standardised with the training normals
+
+
+def test_folder_benchmark_detects_the_bright_squares(image_folder, tmp_path):
+    rows = run_benchmark("folder", ["iforest"], tmp_path / "out", data_root=str(image_folder), budget=TINY, progress=False)
+    assert rows[0].value == 1.0
+
+
+def test_folder_without_images_says_where_it_looked(tmp_path):
+    (tmp_path / "normal").mkdir()
+    with pytest.raises(FileNotFoundError, match="no images in .*normal"):
+        make_split("folder", data_root=str(tmp_path))
+
+
+def test_a_failing_model_does_not_stop_the_grid(tmp_path, monkeypatch):
+    def broken_fit(self, split, seed, budget):
+        raise RuntimeError("diverged")
+
+    monkeypatch.setattr(PyODRunner, "fit", broken_fit)
+    with pytest.raises(BenchmarkError, match=r"(?s)1 cell\(s\) failed.*iforest class 0 seed 0: RuntimeError: diverged") as err:
+        run_benchmark("digits", ["iforest", "toll"], tmp_path, classes=[0], budget=TINY, progress=False)
+    assert [r.model for r in err.value.rows] == ["toll"]  # the other model finished and is saved
+    assert [r.model for r in ResultStore(tmp_path).rows()] == ["toll"]  # the failure is not: a rerun retries it
