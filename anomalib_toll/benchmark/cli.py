@@ -17,6 +17,7 @@ from anomalib_toll.protocol.defaults import DatasetName
 def benchmark(
     dataset: DatasetName = "digits",
     models: str = "toll,toll_beta0,iforest,ocsvm",
+    model_args: dict[str, dict] | None = None,
     classes: list[int] | None = None,
     seeds: int = 1,
     protocol: Literal["paper", "clean"] = "paper",
@@ -41,6 +42,8 @@ def benchmark(
         models: Comma-separated: toll, toll_beta0, iforest, ocsvm, kde, ecod, autoencoder,
             vae, deepsvdd, ganomaly, padim, dfm, dfkde, fastflow, or class paths
             (pyod.models.lof.LOF, anomalib.models.Cfa).
+        model_args: Keyword arguments per model, e.g.
+            ``'{"fitymi_toll": {"fake_source": "fakes.npy", "weights_file": "ViT-B_16.npz"}, "iforest": {"n_estimators": 50}}'``.
         classes: Normal classes (default: all classes of the dataset; Arrhythmia has one).
         seeds: Number of seeds, 0..seeds-1.
         protocol: ``paper`` selects checkpoints on labelled validation data, ``clean`` on
@@ -70,7 +73,7 @@ def benchmark(
         rows = run_benchmark(
             dataset, models.split(","), output, classes=classes, seeds=range(seeds), protocol=protocol,
             budget=Budget(iterations=iterations, batch_size=batch_size, eval_every=eval_every),
-            data_root=data_root, device=device, workers=workers, executor=executor,
+            data_root=data_root, device=device, workers=workers, executor=executor, model_args=model_args,
         )
     except BenchmarkError as err:  # report what finished, then fail
         failed, rows = err, err.rows

@@ -22,8 +22,9 @@ import tempfile  # noqa: F401  (used in the example)
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -59,6 +60,7 @@ class Cell:
     data_root: str | None
     device: str | None
     keep_scores: bool
+    options: dict[str, Any] = field(default_factory=dict)  # keyword arguments of the model
 
 
 @functools.lru_cache(maxsize=1)
@@ -70,7 +72,7 @@ def _split(dataset: str, normal_class: int, data_root: str | None) -> OneClassSp
 def run_cell(cell: Cell) -> tuple[Row, dict[str, np.ndarray] | None]:
     """Fit one model on one split and score the test set with the dataset's metric."""
     split = _split(cell.dataset, cell.normal_class, cell.data_root)
-    runner = make_runner(cell.model, protocol=cell.protocol, device=cell.device)
+    runner = make_runner(cell.model, protocol=cell.protocol, device=cell.device, **cell.options)
     start = time.perf_counter()
     runner.fit(split, cell.seed, cell.budget)
     fit_seconds = time.perf_counter() - start
@@ -90,7 +92,7 @@ def run_cell(cell: Cell) -> tuple[Row, dict[str, np.ndarray] | None]:
 
 def cell_settings(cell: Cell, runner: Runner | None = None) -> str:
     """Budget and model settings of a cell: a finished cell is skipped only if these match."""
-    runner = runner or make_runner(cell.model, protocol=cell.protocol, device=cell.device)
+    runner = runner or make_runner(cell.model, protocol=cell.protocol, device=cell.device, **cell.options)
     batch = cell.budget.batch_size or DEFAULTS[cell.dataset].batch_size
     return f"iterations={cell.budget.iterations} batch={batch} eval_every={cell.budget.eval_every} {runner.settings()}"
 
@@ -160,20 +162,28 @@ def run_benchmark(
     workers: int = 1,
     executor: str = "local",
     progress: bool = True,
+    model_args: dict[str, dict[str, Any]] | None = None,
 ) -> list[Row]:
-    """Run every missing cell of the grid, appending each result to ``output/results.csv``."""
+    """Run every missing cell of the grid, appending each result to ``output/results.csv``.
+
+    ``model_args`` maps a model name of ``models`` to its keyword arguments.
+    """
     check_protocol(protocol)
     if executor not in EXECUTORS:
         msg = f"executor must be one of {EXECUTORS}, got {executor!r}."
         raise ValueError(msg)
     models = [m.strip() for m in models if m.strip()]
+    model_args = dict(model_args or {})
+    if unknown := set(model_args) - set(models):
+        msg = f"model_args names {sorted(unknown)}, which are not among the models {models}."
+        raise ValueError(msg)
     for name in models:
-        make_runner(name)  # fail fast on an unknown model, before any work
+        make_runner(name, **model_args.get(name, {}))  # fail fast on an unknown model (or PyOD argument)
     classes = list(classes) if classes is not None else [0]
     seeds = list(seeds)
     grid = [
         Cell(dataset, normal_class, seed, model, protocol, budget, data_root, device,
-             keep_scores=(normal_class == classes[0] and seed == seeds[0]))
+             keep_scores=(normal_class == classes[0] and seed == seeds[0]), options=model_args.get(model, {}))
         for normal_class in classes for seed in seeds for model in models
     ]
     keys = {resume_key(cell) for cell in grid}

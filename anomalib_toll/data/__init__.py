@@ -21,6 +21,7 @@ from anomalib_toll.data.preprocessing import (
     global_contrast_normalization,
     preprocess_images,
     standardize_channels,
+    to_pixels,
 )
 from anomalib_toll.data.root import ENV_VAR, resolve_data_root
 
@@ -28,7 +29,7 @@ DATASETS = (*IMAGE_DATASETS, "arrhythmia", "folder")
 
 
 def __getattr__(name: str) -> object:
-    if name in {"OneClass", "OneClassDataset", "SplitDataModule"}:
+    if name in {"OneClass", "OneClassDataset", "PixelOneClass", "SplitDataModule"}:
         from anomalib_toll.data import one_class_datamodule
 
         return getattr(one_class_datamodule, name)
@@ -45,6 +46,7 @@ __all__ = [
     "MIN_MAX",
     "ImageSet",
     "OneClass",
+    "PixelOneClass",
     "arrhythmia_from_uci",
     "class_min_max",
     "global_contrast_normalization",
@@ -54,4 +56,5 @@ __all__ = [
     "preprocess_images",
     "resolve_data_root",
     "standardize_channels",
+    "to_pixels",
 ]

@@ -25,7 +25,8 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 FOLDER_IMAGE_SIZE = 32
 
 
-def _image_files(folder: Path) -> list[Path]:
+def image_files(folder: Path) -> list[Path]:
+    """Image files under ``folder`` (recursively), in name order."""
     return sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
 
 
@@ -36,13 +37,14 @@ def _mode(path: Path) -> str:
         return image.mode
 
 
-def _read(files: list[Path], mode: str, image_size: int) -> np.ndarray:
+def read_images(files: list[Path], mode: str, size: tuple[int, int]) -> np.ndarray:
+    """uint8 array of the files converted to ``mode`` ("L" or "RGB"), resized to ``size`` = (width, height)."""
     from PIL import Image
 
     images = []
     for path in files:
         with Image.open(path) as image:
-            images.append(np.asarray(image.convert(mode).resize((image_size, image_size), Image.BILINEAR)))
+            images.append(np.asarray(image.convert(mode).resize(size, Image.BILINEAR)))
     return np.stack(images).astype(np.uint8)
 
 
@@ -64,11 +66,12 @@ def load_folder(
         raise FileNotFoundError(msg)
     files = {}
     for sub in (normal_dir, abnormal_dir):
-        found = _image_files(root / sub) if (root / sub).is_dir() else []
+        found = image_files(root / sub) if (root / sub).is_dir() else []
         if not found:
             msg = f"no images in {root / sub}: the folder dataset reads {', '.join(IMAGE_SUFFIXES)} files from {root}/{normal_dir}/ and {root}/{abnormal_dir}/."
             raise FileNotFoundError(msg)
         files[sub] = found
     gray = all(_mode(p) in ("L", "1", "I;16") for found in files.values() for p in found)
     mode = "L" if gray else "RGB"
-    return _read(files[normal_dir], mode, image_size), _read(files[abnormal_dir], mode, image_size)
+    size = (image_size, image_size)
+    return read_images(files[normal_dir], mode, size), read_images(files[abnormal_dir], mode, size)

@@ -24,6 +24,8 @@ import torch
 from anomalib.data import AnomalibDataModule, AnomalibDataset, ImageItem
 from anomalib.data.utils import LabelName
 
+from anomalib_toll.data.images import load_images
+from anomalib_toll.data.preprocessing import to_pixels
 from anomalib_toll.protocol.splits import SPLIT_SEED, OneClassSplit, make_split
 
 
@@ -175,3 +177,25 @@ class OneClass(SplitDataModule):
     @category.setter
     def category(self, category: str) -> None:
         del category  # derived from dataset and class
+
+
+class PixelOneClass(OneClass):
+    """The one-class benchmarks as FITYMI trains on them: pixels in [0, 1], all normal training images.
+
+    Train = every training image of the normal class (5,000 for a CIFAR-10 class, 2,500
+    for a CIFAR-100 superclass); validation and test = the official test set, normal
+    class 0, every other class 1. FITYMI selects no checkpoint, so validation only
+    reports. Same arguments as :class:`OneClass` (``split_seed`` is unused: nothing is
+    held out).
+    """
+
+    def _setup(self, _stage: str | None = None) -> None:
+        images = load_images(self.dataset, data_root=self.data_root, download=self.download)
+        if not 0 <= self.normal_class < len(images.classes):
+            msg = f"normal_class must be in 0..{len(images.classes) - 1} for {self.dataset}, got {self.normal_class}."
+            raise ValueError(msg)
+        x_train = to_pixels(images.x_train[images.y_train == self.normal_class])
+        x_test, y_test = to_pixels(images.x_test), (images.y_test != self.normal_class).astype(np.int64)
+        self.train_data = OneClassDataset(x_train, np.zeros(len(x_train), dtype=np.int64), "train")
+        self.val_data = OneClassDataset(x_test, y_test, "val")  # shares x_test's memory with test_data
+        self.test_data = OneClassDataset(x_test, y_test, "test")

@@ -84,6 +84,11 @@ def to_nchw(x: np.ndarray) -> np.ndarray:
     return x[:, None] if x.ndim == 3 else x.transpose(0, 3, 1, 2)
 
 
+def to_pixels(images: np.ndarray) -> np.ndarray:
+    """uint8 ``(N, H, W)`` or ``(N, H, W, C)`` → float32 ``(N, C, H, W)`` in [0, 1] (what pretrained backbones expect)."""
+    return np.ascontiguousarray(to_nchw(np.asarray(images)), dtype=np.float32) / np.float32(255.0)
+
+
 def standardize_channels(x_train: np.ndarray, *others: np.ndarray) -> list[np.ndarray]:
     """uint8 images → float32 NCHW standardised per channel with ``x_train``'s statistics.
 

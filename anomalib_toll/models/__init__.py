@@ -10,8 +10,8 @@ Example:
     >>> from anomalib_toll.models import Toll
 """
 
-from anomalib_toll.models.image import Toll
+from anomalib_toll.models.image import Fitymi, FitymiToll, Toll
 
-MODELS = {"toll": Toll}
+MODELS = {"fitymi": Fitymi, "fitymi_toll": FitymiToll, "toll": Toll}
 
-__all__ = ["MODELS", "Toll"]
+__all__ = ["MODELS", "Fitymi", "FitymiToll", "Toll"]

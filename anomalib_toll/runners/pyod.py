@@ -56,6 +56,11 @@ class PyODRunner(Runner):
     def __init__(self, model: str, **kwargs: object) -> None:
         self.path = SHORT_NAMES.get(model.lower(), model)
         self.cls = import_class(self.path)
+        try:
+            inspect.signature(self.cls).bind_partial(**kwargs)
+        except TypeError as err:
+            msg = f"{self.path}: {err} (see its documentation for the accepted arguments)"
+            raise ValueError(msg) from err
         self.kwargs = kwargs
         self.name = model.lower() if model.lower() in SHORT_NAMES else self.cls.__name__.lower()
         self.detector = None

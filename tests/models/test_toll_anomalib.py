@@ -1,5 +1,6 @@
 """Toll as an anomalib model: Engine, CLI forms, anomaly maps, predict and export."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -117,7 +118,8 @@ def test_predict_and_export_from_a_trained_checkpoint(folder_dataset, tmp_path):
 
 
 def test_export_to_onnx(folder_dataset, tmp_path):
-    pytest.importorskip("onnx", reason="onnx is not installed (anomalib's ONNX export needs it)")
+    for module in ("onnx", "onnxscript"):
+        pytest.importorskip(module, reason=f"{module} is not installed: pip install 'anomalib-toll[export]'")
     from anomalib.deploy import ExportType
 
     model = Toll(beta=1.0, input_shape=(3, SIZE, SIZE))
@@ -139,6 +141,16 @@ def test_cli_forms_train_and_report_image_auroc(folder_dataset, tmp_path, comman
     proc = subprocess.run(args, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "image_AUROC" in proc.stdout
+
+
+def test_cli_trains_on_the_one_class_datamodule(tmp_path):
+    args = [str(BIN / "anomalib"), "train", "--model", "Toll", "--data", "anomalib_toll.data.OneClass",
+            "--data.dataset", "digits", "--data.normal_class", "8", "--data.train_batch_size", "64", *STEPS,
+            "--trainer.accelerator", "cpu", "--default_root_dir", str(tmp_path)]
+    proc = subprocess.run(args, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    auroc = re.search(r"image_AUROC\s*│\s*([0-9.]+)", proc.stdout)
+    assert auroc is not None and 0.0 <= float(auroc.group(1)) <= 1.0, proc.stdout[-2000:]
 
 
 def test_startup_hook_acts_only_for_anomalibs_cli():

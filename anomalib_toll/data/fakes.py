@@ -1,0 +1,248 @@
+# Copyright (C) 2026 anomalib-toll contributors
+# SPDX-License-Identifier: Apache-2.0
+"""FITYMI's training data: fake anomalies, and the one-class images in pixel space they join.
+
+FITYMI ("Fake It Till You Make It") trains a classifier to tell the normal training
+images (label 0) from fakes (label 1): images close to the normal ones that are not
+quite normal. A fake source maps a batch of N normal images (float ``(N, C, H, W)``, as
+the data module serves them) to N fakes in the same space; the model concatenates the
+two, so every step sees N normal and N fake images (FITYMI concatenates the two sets and
+shuffles, so its batches hold a random mix of the two; the expected mix is the same).
+Sources, chosen by name:
+
+* a path: FITYMI's released fakes, a uint8 ``(N, H, W, 3)`` ``.npy`` (or a folder of
+  image files), served one pass in random order after another. The release concatenates
+  one equal block per class (5,000 per CIFAR-10 class, 2,500 per CIFAR-100 superclass);
+  ``by_class`` picks the normal class's block. Files hold pixels; :func:`fake_presenter`
+  turns them into what the data module serves (pixels in [0, 1], or the Toll paper's
+  preprocessing for :class:`~anomalib_toll.data.OneClass`);
+* ``"perlin"``: anomalib's ``PerlinAnomalyGenerator`` (DRAEM's Perlin-noise blends) on
+  the batch's own normal images: offline, no file;
+* ``"cutpaste"``: a rectangle of each image, jittered in brightness and contrast and
+  pasted elsewhere (Li et al., CutPaste). anomalib's only CutPaste is FoundAD's, written
+  for ImageNet-normalised tensors, so this is a small torch version for any value range.
+
+:class:`~anomalib_toll.data.PixelOneClass` serves the one-class benchmarks as FITYMI
+trains on them: pixels in [0, 1] (a pretrained ViT expects natural images, not the Toll
+paper's contrast normalisation) and every normal training image.
+
+Example:
+    >>> import torch
+    >>> fakes = make_fake_source("cutpaste")
+    >>> fakes(torch.rand(4, 3, 32, 32)).shape
+    torch.Size([4, 3, 32, 32])
+
+Paper:
+    Fake It Till You Make It: Towards Accurate Near-Distribution Novelty Detection
+    (Mirzaei et al., ICLR 2023).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import Tensor
+from torch.nn import functional as F  # noqa: N812
+
+from anomalib_toll.data.folder import IMAGE_SUFFIXES, image_files, read_images
+from anomalib_toll.data.images import CLASSES
+from anomalib_toll.data.one_class_datamodule import PixelOneClass
+from anomalib_toll.data.preprocessing import preprocess_images, to_pixels
+from anomalib_toll.protocol.splits import OneClassSplit
+
+GENERATORS = ("perlin", "cutpaste")
+Presenter = Callable[[np.ndarray], np.ndarray]
+
+
+def fake_presenter(source: object) -> Presenter:
+    """How uint8 fake images must be converted to look like ``source``'s normal images.
+
+    Args:
+        source: A data module or an :class:`~anomalib_toll.protocol.OneClassSplit`. The
+            Toll paper's one-class data (``OneClass``, a split) get the same
+            preprocessing as their normal class; anything else (``PixelOneClass``,
+            ``Folder``) serves pixels in [0, 1].
+    """
+    if isinstance(source, PixelOneClass):
+        return to_pixels
+    split = source if isinstance(source, OneClassSplit) else getattr(source, "split", None)
+    dataset = getattr(split, "dataset", None) or getattr(source, "dataset", None)
+    normal_class = getattr(split, "normal_class", getattr(source, "normal_class", None))
+    if isinstance(dataset, str) and dataset in CLASSES and normal_class is not None:
+        return lambda images: preprocess_images(dataset, images, int(normal_class))
+    return to_pixels
+
+
+def load_fake_images(path: str | Path) -> np.ndarray:
+    """FITYMI's fakes as uint8 ``(N, H, W, C)``: a ``.npy`` file or a folder of images.
+
+    Raises:
+        FileNotFoundError: ``path`` does not exist or the folder holds no images.
+        ValueError: the ``.npy`` is not uint8 ``(N, H, W)`` / ``(N, H, W, C)``.
+    """
+    path = Path(path).expanduser()
+    if path.is_dir():
+        files = image_files(path)
+        if not files:
+            msg = f"no image files ({', '.join(IMAGE_SUFFIXES)}) under {path}."
+            raise FileNotFoundError(msg)
+        from PIL import Image
+
+        with Image.open(files[0]) as first:
+            return read_images(files, "RGB", first.size)
+    if not path.is_file():
+        msg = (
+            f"fake source {str(path)!r} is neither {' nor '.join(map(repr, GENERATORS))} nor an existing "
+            ".npy file or image folder (FITYMI's released fakes: see the rohban-lab/FITYMI README)."
+        )
+        raise FileNotFoundError(msg)
+    images = np.load(path, mmap_mode="r")
+    if images.dtype != np.uint8 or images.ndim not in (3, 4):
+        msg = f"{path} must hold uint8 images (N, H, W) or (N, H, W, C), got {images.dtype} {images.shape}."
+        raise ValueError(msg)
+    return images
+
+
+def class_block(images: np.ndarray, normal_class: int, num_classes: int) -> np.ndarray:
+    """The ``normal_class``-th of ``num_classes`` equal blocks (FITYMI's per-class layout)."""
+    if len(images) % num_classes or not 0 <= normal_class < num_classes:
+        msg = f"cannot take block {normal_class} of {num_classes} equal per-class blocks from {len(images)} fakes."
+        raise ValueError(msg)
+    size = len(images) // num_classes
+    return images[normal_class * size : (normal_class + 1) * size]
+
+
+class FakeSource:
+    """Maps N normal images ``(N, C, H, W)`` to N fakes of the same shape, device and dtype."""
+
+    def __call__(self, normals: Tensor) -> Tensor:
+        """The fakes for one batch of normal images."""
+        raise NotImplementedError
+
+
+class FileFakes(FakeSource):
+    """Fakes from a fixed set of images, each used once per pass, in a new random order per pass.
+
+    Args:
+        images: The fakes as float ``(M, C, H, W)``, already in the data's space.
+    """
+
+    def __init__(self, images: Tensor) -> None:
+        if len(images) == 0:
+            msg = "the fake set is empty."
+            raise ValueError(msg)
+        self.images = images
+        self.order = torch.empty(0, dtype=torch.long)
+
+    def _next(self, n: int) -> Tensor:
+        while len(self.order) < n:
+            self.order = torch.cat([self.order, torch.randperm(len(self.images))])
+        taken, self.order = self.order[:n], self.order[n:]
+        return taken
+
+    def __call__(self, normals: Tensor) -> Tensor:
+        """``len(normals)`` fakes, resized and channel-matched to the normal images."""
+        fakes = self.images[self._next(len(normals))].to(device=normals.device, dtype=normals.dtype)
+        if fakes.shape[1] == 1 and normals.shape[1] != 1:
+            fakes = fakes.expand(-1, normals.shape[1], -1, -1)
+        if fakes.shape[-2:] != normals.shape[-2:]:
+            fakes = F.interpolate(fakes, size=normals.shape[-2:], mode="bilinear", antialias=True, align_corners=False)
+        return fakes
+
+
+class PerlinFakes(FakeSource):
+    """anomalib's ``PerlinAnomalyGenerator`` applied to every normal image (probability 1)."""
+
+    def __init__(self) -> None:
+        from anomalib.data.utils.generators.perlin import PerlinAnomalyGenerator
+
+        self.generator = PerlinAnomalyGenerator(probability=1.0)
+
+    def __call__(self, normals: Tensor) -> Tensor:
+        """One Perlin-noise blend per normal image."""
+        fakes, _ = self.generator(normals)
+        return fakes
+
+
+class CutPasteFakes(FakeSource):
+    """CutPaste: a jittered rectangle of each image pasted at another place of the same image.
+
+    Args:
+        area: Patch area as a fraction of the image, drawn uniformly. Defaults to ``(0.02, 0.15)``.
+        aspect: Patch aspect ratio (width / height), drawn log-uniformly. Defaults to ``(0.3, 3.3)``.
+        jitter: Brightness and contrast factors are drawn from ``1 ± jitter``; both act
+            about the patch mean, so any value range works. Defaults to ``0.1``.
+    """
+
+    def __init__(self, area: tuple[float, float] = (0.02, 0.15), aspect: tuple[float, float] = (0.3, 3.3), jitter: float = 0.1) -> None:
+        self.area = area
+        self.aspect = aspect
+        self.jitter = jitter
+
+    def _uniform(self, low: float, high: float) -> float:
+        return low + (high - low) * torch.rand(()).item()
+
+    def _position(self, limit: int) -> int:
+        return int(torch.randint(0, limit + 1, ()).item())
+
+    def __call__(self, normals: Tensor) -> Tensor:
+        """One pasted patch per normal image."""
+        fakes = normals.clone()
+        _, _, height, width = normals.shape
+        for image, fake in zip(normals, fakes, strict=True):
+            area = self._uniform(*self.area) * height * width
+            ratio = math.exp(self._uniform(math.log(self.aspect[0]), math.log(self.aspect[1])))
+            h = min(max(round(math.sqrt(area / ratio)), 1), height - 1)
+            w = min(max(round(math.sqrt(area * ratio)), 1), width - 1)
+            top, left = self._position(height - h), self._position(width - w)
+            patch = image[:, top : top + h, left : left + w]
+            mean = patch.mean()
+            contrast, brightness = self._uniform(1 - self.jitter, 1 + self.jitter), self._uniform(1 - self.jitter, 1 + self.jitter)
+            patch = (patch - mean) * contrast + mean * brightness
+            top, left = self._position(height - h), self._position(width - w)
+            fake[:, top : top + h, left : left + w] = patch
+        return fakes
+
+
+def make_fake_source(
+    source: str | Path,
+    present: Presenter = to_pixels,
+    normal_class: int | None = None,
+    num_classes: int | None = None,
+) -> FakeSource:
+    """The fake source named ``"perlin"``, ``"cutpaste"`` or by a path (see the module docstring).
+
+    Args:
+        source: ``"perlin"``, ``"cutpaste"``, or a ``.npy`` file / image folder of fakes.
+        present: Turns the file's uint8 images into the data's space (see
+            :func:`fake_presenter`). Defaults to pixels in [0, 1].
+        normal_class: With ``num_classes``, use only this class's block of the file.
+            Defaults to ``None`` (the whole file).
+        num_classes: Number of equal per-class blocks in the file. Defaults to ``None``.
+    """
+    name = str(source)
+    if name.lower() == "perlin":
+        return PerlinFakes()
+    if name.lower() == "cutpaste":
+        return CutPasteFakes()
+    images = load_fake_images(name)
+    if num_classes is not None and normal_class is not None:
+        images = class_block(images, normal_class, num_classes)
+    return FileFakes(torch.from_numpy(present(np.asarray(images))))
+
+
+__all__ = [
+    "GENERATORS",
+    "CutPasteFakes",
+    "FakeSource",
+    "FileFakes",
+    "PerlinFakes",
+    "class_block",
+    "fake_presenter",
+    "load_fake_images",
+    "make_fake_source",
+]

@@ -1,0 +1,309 @@
+# Copyright (C) 2026 anomalib-toll contributors
+# SPDX-License-Identifier: Apache-2.0
+"""FITYMI+Toll: a ViT taught to tell normal images from fakes, with a collapse term, for anomalib.
+
+Each training step takes a batch of N normal images from the data module, makes N fakes
+(``fake_source``: FITYMI's released ``.npy``, or Perlin / CutPaste offline, see
+:mod:`anomalib_toll.data.fakes`), applies FITYMI's train transform to all 2N images and
+minimises the cross-entropy normal-vs-fake plus ``collapse_weight`` times the mean
+distance of the normal embeddings to their batch mean. Scoring uses the normal training
+images' embeddings as a kNN bank, rebuilt from the data module's training set with the
+test transform whenever the weights changed (before validation, testing and checkpoints).
+``collapse_weight=0`` (or :class:`Fitymi`) is plain FITYMI.
+
+Example:
+    >>> from anomalib.engine import Engine
+    >>> from anomalib_toll.data import PixelOneClass
+    >>> from anomalib_toll.models import FitymiToll
+    >>> model = FitymiToll(weights_file="ViT-B_16.npz", fake_source="perlin")  # doctest: +SKIP
+    >>> datamodule = PixelOneClass(dataset="cifar10", normal_class=0, train_batch_size=8)
+    >>> Engine(max_epochs=30).train(model, datamodule=datamodule)  # doctest: +SKIP
+
+Paper:
+    Targeted collapse regularized autoencoder for anomaly detection: black hole at the
+    center (Ghafourian et al.), Sec. 4.1; Fake It Till You Make It (Mirzaei et al., ICLR 2023).
+
+See Also:
+    :class:`anomalib_toll.models.image.fitymi_toll.torch_model.FitymiTollModel`
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from anomalib import LearningType
+from anomalib.data import Batch
+from anomalib.metrics import AUROC, Evaluator, F1Score
+from anomalib.models.components import AnomalibModule
+from anomalib.post_processing import PostProcessor
+from anomalib.pre_processing import PreProcessor
+from anomalib.visualization import Visualizer
+from lightning.pytorch.utilities.types import STEP_OUTPUT
+from torch import Tensor
+from torch.utils.data import DataLoader, Dataset
+from torchvision.transforms.v2 import CenterCrop, Compose, Normalize, RandomCrop, RandomHorizontalFlip, Resize, Transform
+
+from anomalib_toll.models.image.fitymi_toll.torch_model import DEFAULT_BACKBONE, FitymiTollModel
+from anomalib_toll.models.image.toll.lightning_model import FileImageVisualizer, Toll
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+BANK_BATCH = 256
+
+
+class FitymiPreProcessor(PreProcessor):
+    """FITYMI's transforms: ``transform`` for evaluation, ``train_transform`` per image in training.
+
+    Training batches pass the callback untouched: the model first adds the fakes, then
+    applies ``train_transform`` to normal and fake images alike (:meth:`augment`).
+    Validation, test, predict and export use ``transform``.
+
+    Args:
+        transform: Evaluation transform. Defaults to ``None``.
+        train_transform: Training transform, drawn independently per image; ``None``
+            uses ``transform``. Defaults to ``None``.
+    """
+
+    def __init__(self, transform: Transform | None = None, train_transform: Transform | None = None) -> None:
+        super().__init__(transform=transform)
+        self.train_transform = train_transform or transform
+
+    def on_train_batch_start(self, *args: Any, **kwargs: Any) -> None:
+        """Leave training images as served: :meth:`augment` transforms them with the fakes."""
+        del args, kwargs  # unused
+
+    def augment(self, images: Tensor) -> Tensor:
+        """``train_transform`` applied to each image with its own random crop and flip."""
+        if self.train_transform is None:
+            return images
+        return torch.stack([self.train_transform(image) for image in images])
+
+
+class FitymiToll(AnomalibModule):
+    """FITYMI+Toll for anomalib's ``Engine`` and CLI; defaults are FITYMI's.
+
+    Args:
+        backbone (str): timm ViT name. Defaults to ``"vit_base_patch16_224.orig_in21k"``.
+        weights_file (str | None): Local weights (``.safetensors``, ``.pth`` or Google's
+            ``.npz``); ``None`` uses timm's cache or the hub, and fails at once, with what
+            to download, when neither is available. Defaults to ``None``.
+        pretrained (bool): ``False`` initialises the ViT randomly. Defaults to ``True``.
+        frozen_blocks (int): Leading encoder blocks kept frozen. Defaults to ``6``.
+        image_size (int): Crop size fed to the ViT. Defaults to ``224``.
+        resize_size (int | None): Resize before cropping; ``None`` is
+            ``image_size × 256 / 224`` (256 for 224). Defaults to ``None``.
+        lr (float): SGD learning rate, no schedule. Defaults to ``4e-4``.
+        weight_decay (float): SGD weight decay. Defaults to ``5e-5``.
+        momentum (float): SGD momentum. Defaults to ``0.0``.
+        k (int): Nearest neighbours in the score. Defaults to ``2``.
+        collapse_weight (float): Weight of the collapse term; ``0`` is plain FITYMI.
+            Defaults to ``1.0``.
+        norm (int | str): Norm of the collapse term, 1, 2 or "inf". Defaults to ``2``.
+        fake_source (str): ``"perlin"``, ``"cutpaste"`` or a ``.npy`` / image folder of
+            fakes. Defaults to ``"perlin"``.
+        fakes_by_class (bool): The fake file holds one equal block per class of the data
+            module's data set (FITYMI's release); use the normal class's block.
+            Defaults to ``False``.
+        dropout (float): Embedding and MLP dropout. Defaults to ``0.1``.
+        backbone_kwargs (dict[str, Any] | None): More ``timm.create_model`` arguments,
+            e.g. ``{"depth": 2, "embed_dim": 32, "num_heads": 2, "patch_size": 8}``.
+            Defaults to ``None``.
+        pre_processor (PreProcessor | bool, optional): A plain ``PreProcessor``'s
+            transform is used for training too. Defaults to ``True``.
+        post_processor (PostProcessor | bool, optional): Defaults to ``True``.
+        evaluator (Evaluator | bool, optional): Defaults to ``True``.
+        visualizer (Visualizer | bool, optional): Defaults to ``True``.
+    """
+
+    def __init__(
+        self,
+        backbone: str = DEFAULT_BACKBONE,
+        weights_file: str | None = None,
+        pretrained: bool = True,
+        frozen_blocks: int = 6,
+        image_size: int = 224,
+        resize_size: int | None = None,
+        lr: float = 4e-4,
+        weight_decay: float = 5e-5,
+        momentum: float = 0.0,
+        k: int = 2,
+        collapse_weight: float = 1.0,
+        norm: int | str = 2,
+        fake_source: str = "perlin",
+        fakes_by_class: bool = False,
+        dropout: float = 0.1,
+        backbone_kwargs: dict[str, Any] | None = None,
+        pre_processor: PreProcessor | bool = True,
+        post_processor: PostProcessor | bool = True,
+        evaluator: Evaluator | bool = True,
+        visualizer: Visualizer | bool = True,
+    ) -> None:
+        self.image_size = image_size  # read by configure_pre_processor inside super().__init__
+        self.resize_size = resize_size
+        super().__init__(
+            pre_processor=pre_processor,
+            post_processor=post_processor,
+            evaluator=evaluator,
+            visualizer=visualizer,
+        )
+        if type(self.pre_processor) is PreProcessor:  # a plain one: its transform serves training too
+            self.pre_processor = FitymiPreProcessor(transform=self.pre_processor.transform)
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.momentum = momentum
+        self.fake_source = fake_source
+        self.fakes_by_class = fakes_by_class
+        self.model = FitymiTollModel(
+            backbone, weights_file, pretrained, frozen_blocks, image_size, k, collapse_weight, norm, dropout, backbone_kwargs,
+        )
+        self.fakes = None
+        self._bank_step: int | None = None  # global step of the weights the bank was computed with
+
+    def configure_pre_processor(self, image_size: int | None = None) -> FitymiPreProcessor:
+        """FITYMI's transforms, ImageNet-normalised.
+
+        Train: Resize(256) → RandomCrop(224) → RandomHorizontalFlip; evaluation:
+        Resize(256) → CenterCrop(224) (for ``image_size`` 224).
+        """
+        crop = image_size or getattr(self, "image_size", 224)
+        size = getattr(self, "resize_size", None) or round(crop * 256 / 224)
+        normalize = Normalize(mean=IMAGENET_MEAN, std=IMAGENET_STD)
+        return FitymiPreProcessor(
+            transform=Compose([Resize(size, antialias=True), CenterCrop(crop), normalize]),
+            train_transform=Compose([Resize(size, antialias=True), RandomCrop(crop), RandomHorizontalFlip(), normalize]),
+        )
+
+    @classmethod
+    def configure_visualizer(cls) -> FileImageVisualizer:
+        """Toll's: anomalib's image visualizer, passing over images held in memory."""
+        return Toll.configure_visualizer()
+
+    @staticmethod
+    def configure_evaluator() -> Evaluator:
+        """Image AUROC on validation; image AUROC and F1 on test (scores only: no pixel metrics)."""
+        image_auroc = AUROC(fields=["pred_score", "gt_label"], prefix="image_")
+        image_f1 = F1Score(fields=["pred_label", "gt_label"], prefix="image_")
+        return Evaluator(val_metrics=[image_auroc], test_metrics=[image_auroc.clone(), image_f1])
+
+    def configure_optimizers(self) -> torch.optim.Optimizer:
+        """SGD on the trainable parameters, fixed learning rate (FITYMI's)."""
+        params = [p for p in self.model.parameters() if p.requires_grad]
+        return torch.optim.SGD(params, lr=self.lr, momentum=self.momentum, weight_decay=self.weight_decay)
+
+    def on_fit_start(self) -> None:
+        """Build the fake source for the data module's images."""
+        from anomalib_toll.data.fakes import fake_presenter, make_fake_source
+
+        datamodule = getattr(self.trainer, "datamodule", None)
+        normal_class, num_classes = None, None
+        if self.fakes_by_class:
+            from anomalib_toll.data import CLASSES
+
+            dataset, normal_class = getattr(datamodule, "dataset", None), getattr(datamodule, "normal_class", None)
+            if dataset not in CLASSES or normal_class is None:
+                msg = "fakes_by_class needs a data module with a known dataset and normal_class (OneClass, PixelOneClass)."
+                raise ValueError(msg)
+            num_classes = len(CLASSES[dataset])
+        self.fakes = make_fake_source(self.fake_source, fake_presenter(datamodule), normal_class, num_classes)
+
+    def training_step(self, batch: Batch, *args, **kwargs) -> STEP_OUTPUT:
+        """One step on N normal images and N fakes (labels 0 and 1)."""
+        del args, kwargs  # unused
+        normals = batch.image
+        fakes = self.fakes(normals)
+        images = torch.cat([normals, fakes.to(normals)])
+        if isinstance(self.pre_processor, FitymiPreProcessor):
+            images = self.pre_processor.augment(images)
+        labels = torch.cat([torch.zeros(len(normals)), torch.ones(len(fakes))]).long().to(images.device)
+        loss = self.model.loss(images, labels)
+        self.log("train_loss", loss.detach(), on_step=True, on_epoch=False, prog_bar=True, logger=True)
+        return {"loss": loss}
+
+    def _bank_dataset(self) -> Dataset | None:
+        datamodule = getattr(self.trainer, "datamodule", None) if self._trainer is not None else None
+        dataset = getattr(datamodule, "train_data", None)
+        if dataset is None and self._trainer is not None and self.trainer.train_dataloader is not None:
+            dataset = self.trainer.train_dataloader.dataset
+        return dataset
+
+    @torch.no_grad()
+    def update_feature_bank(self, dataset: Dataset | None = None, max_batches: int | None = None) -> None:
+        """Embed the normal training images (evaluation transform, eval mode) into the kNN bank.
+
+        Args:
+            dataset: anomalib dataset of normal images; ``None`` takes the data module's
+                training set. Defaults to ``None``.
+            max_batches: Embed only this many batches (sanity checks). Defaults to ``None``.
+        """
+        dataset = dataset if dataset is not None else self._bank_dataset()
+        if dataset is None:
+            msg = "no training images to build the feature bank from: pass a dataset or train with a data module."
+            raise RuntimeError(msg)
+        loader = DataLoader(dataset, batch_size=BANK_BATCH, shuffle=False, collate_fn=getattr(dataset, "collate_fn", None))
+        was_training = self.model.training
+        self.model.eval()
+        embeddings = []
+        for index, batch in enumerate(loader):
+            if max_batches is not None and index >= max_batches:
+                break
+            images = batch.image.to(self.device)
+            if self.pre_processor is not None:
+                images = self.pre_processor.transform(images) if self.pre_processor.transform else images
+            embeddings.append(self.model.embed(images).float())
+        self.model.set_feature_bank(torch.cat(embeddings))
+        self.model.train(was_training)
+
+    def _refresh_bank(self) -> None:
+        """Rebuild the bank if the weights changed since it was built (and training data exist)."""
+        if self._trainer is None or self._bank_dataset() is None:
+            return  # e.g. predicting from a checkpoint: use the stored bank
+        if self.trainer.sanity_checking:
+            self.update_feature_bank(max_batches=1)
+            self._bank_step = None
+        elif self._bank_step != self.trainer.global_step:
+            self.update_feature_bank()
+            self._bank_step = self.trainer.global_step
+
+    def on_validation_start(self) -> None:
+        """Score validation images against a bank computed with the current weights."""
+        self._refresh_bank()
+
+    def on_test_start(self) -> None:
+        """Score test images against a bank computed with the current weights."""
+        self._refresh_bank()
+
+    def on_train_end(self) -> None:
+        """Leave the trained model with a current bank (for scoring outside a trainer)."""
+        self._refresh_bank()
+
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        """Save a bank that matches the saved weights."""
+        super().on_save_checkpoint(checkpoint)
+        if self._trainer is not None and not self.trainer.sanity_checking and self._bank_step != self.trainer.global_step:
+            self._refresh_bank()
+            checkpoint["state_dict"]["model.feature_bank"] = self.model.feature_bank
+
+    def validation_step(self, batch: Batch, *args, **kwargs) -> STEP_OUTPUT:
+        """kNN scores of a validation batch, as in testing; anomalib's evaluator computes the image AUROC."""
+        return self.test_step(batch, *args, **kwargs)
+
+    @property
+    def trainer_arguments(self) -> dict[str, Any]:
+        """Nothing forced: epochs, validation interval and precision stay the user's."""
+        return {}
+
+    @property
+    def learning_type(self) -> LearningType:
+        """Trained on normal images only; the fakes are made, not labelled anomalies."""
+        return LearningType.ONE_CLASS
+
+
+class Fitymi(FitymiToll):
+    """Plain FITYMI: :class:`FitymiToll` with ``collapse_weight=0`` (same arguments otherwise)."""
+
+    def __init__(self, *args: Any, collapse_weight: float = 0.0, **kwargs: Any) -> None:
+        super().__init__(*args, collapse_weight=collapse_weight, **kwargs)
+
+
+__all__ = ["Fitymi", "FitymiPreProcessor", "FitymiToll"]
