@@ -43,6 +43,7 @@ def run(
     workers: int | None = None,
     device: str | None = None,
     data_root: str | None = None,
+    download: bool = False,
     output: Path | None = None,
 ) -> None:
     """Run Toll with the paper's one-class protocol and print mean ± std over seeds.
@@ -67,6 +68,7 @@ def run(
         workers: Parallel processes (default: one per core for Arrhythmia, else 1).
         device: Torch device (default: CUDA when available).
         data_root: Folder with the data (default: $ANOMALIB_TOLL_DATA).
+        download: Let torchvision download a missing image data set into ``data_root`` (online).
         output: Write the per-cell results to this JSON file.
     """
     from anomalib_toll.protocol import Budget, TollSettings, run_toll_grid, summarize
@@ -79,7 +81,8 @@ def run(
         settings = TollSettings(beta=b, norm=norm, latent_dim=latent_dim, lr=lr, precision=precision)
         results += run_toll_grid(
             dataset, classes=classes or [0], seeds=range(seeds), workers=workers, protocol=protocol,
-            settings=settings, budget=budget, data_root=data_root, device=device, vary_split=vary_split,
+            settings=settings, budget=budget, data_root=data_root, download=download, device=device,
+            vary_split=vary_split,
         )
     metric = DEFAULTS[dataset].metric
     split = "split per seed" if vary_split else "fixed split"

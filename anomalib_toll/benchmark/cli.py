@@ -25,6 +25,7 @@ def benchmark(
     batch_size: int | None = None,
     eval_every: int = 20,
     data_root: str | None = None,
+    download: bool = False,
     device: str | None = None,
     workers: int | None = None,
     executor: Literal["local", "ray"] = "local",
@@ -53,6 +54,7 @@ def benchmark(
         batch_size: Rows per step (default: the paper's per dataset).
         eval_every: Validation interval of Toll, in steps (paper: 20).
         data_root: Folder with the data (default: $ANOMALIB_TOLL_DATA).
+        download: Let torchvision download a missing image data set into ``data_root`` (online).
         device: Torch device (default: CUDA when available).
         workers: Local processes running cells in parallel, one thread each (default: one
             per core for the small networks of Arrhythmia and digits, else 1).
@@ -74,6 +76,7 @@ def benchmark(
             dataset, models.split(","), output, classes=classes, seeds=range(seeds), protocol=protocol,
             budget=Budget(iterations=iterations, batch_size=batch_size, eval_every=eval_every),
             data_root=data_root, device=device, workers=workers, executor=executor, model_args=model_args,
+            download=download,
         )
     except BenchmarkError as err:  # report what finished, then fail
         failed, rows = err, err.rows

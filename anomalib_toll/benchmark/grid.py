@@ -60,18 +60,19 @@ class Cell:
     data_root: str | None
     device: str | None
     keep_scores: bool
+    download: bool = False
     options: dict[str, Any] = field(default_factory=dict)  # keyword arguments of the model
 
 
 @functools.lru_cache(maxsize=1)
-def _split(dataset: str, normal_class: int, data_root: str | None) -> OneClassSplit:
+def _split(dataset: str, normal_class: int, data_root: str | None, download: bool) -> OneClassSplit:
     """Cells run class by class: consecutive cells share one loaded, preprocessed split."""
-    return make_split(dataset, normal_class, data_root=data_root)
+    return make_split(dataset, normal_class, data_root=data_root, download=download)
 
 
 def run_cell(cell: Cell) -> tuple[Row, dict[str, np.ndarray] | None]:
     """Fit one model on one split and score the test set with the dataset's metric."""
-    split = _split(cell.dataset, cell.normal_class, cell.data_root)
+    split = _split(cell.dataset, cell.normal_class, cell.data_root, cell.download)
     runner = make_runner(cell.model, protocol=cell.protocol, device=cell.device, **cell.options)
     start = time.perf_counter()
     runner.fit(split, cell.seed, cell.budget)
@@ -163,10 +164,12 @@ def run_benchmark(
     executor: str = "local",
     progress: bool = True,
     model_args: dict[str, dict[str, Any]] | None = None,
+    download: bool = False,
 ) -> list[Row]:
     """Run every missing cell of the grid, appending each result to ``output/results.csv``.
 
-    ``model_args`` maps a model name of ``models`` to its keyword arguments.
+    ``model_args`` maps a model name of ``models`` to its keyword arguments; ``download``
+    lets torchvision fetch a missing image data set into ``data_root``.
     """
     check_protocol(protocol)
     if executor not in EXECUTORS:
@@ -183,7 +186,8 @@ def run_benchmark(
     seeds = list(seeds)
     grid = [
         Cell(dataset, normal_class, seed, model, protocol, budget, data_root, device,
-             keep_scores=(normal_class == classes[0] and seed == seeds[0]), options=model_args.get(model, {}))
+             keep_scores=(normal_class == classes[0] and seed == seeds[0]), download=download,
+             options=model_args.get(model, {}))
         for normal_class in classes for seed in seeds for model in models
     ]
     keys = {resume_key(cell) for cell in grid}

@@ -165,6 +165,7 @@ def run_toll_cell(
     settings: TollSettings = TollSettings(),
     budget: Budget = Budget(),
     data_root: str | None = None,
+    download: bool = False,
     device: str | None = None,
     split: OneClassSplit | None = None,
     vary_split: bool = False,
@@ -175,7 +176,7 @@ def run_toll_cell(
     ``vary_split=True`` draws the held-out rows with the cell's seed instead of the
     authors' one fixed split, so the spread over seeds includes the split's variance.
     """
-    split = split or make_split(dataset, normal_class, seed if vary_split else SPLIT_SEED, data_root=data_root)
+    split = split or make_split(dataset, normal_class, seed if vary_split else SPLIT_SEED, data_root=data_root, download=download)
     label = f"{dataset}/{normal_class}/seed{seed}" if progress else False
     trained = train_toll(split, seed, protocol=protocol, settings=settings, budget=budget, device=device, progress=label)
     start = time.perf_counter()

@@ -224,3 +224,20 @@ def test_bad_model_args_are_named_before_any_work(tmp_path, model_args, match):
     with pytest.raises(ValueError, match=match):
         run_benchmark("digits", ["iforest"], tmp_path, budget=TINY, progress=False, model_args=model_args)
     assert not (tmp_path / "results.csv").exists()
+
+
+def test_download_flag_reaches_the_data_loader(tmp_path, monkeypatch):
+    from anomalib_toll.benchmark import grid
+
+    seen = {}
+    real = grid.make_split
+
+    def spy(dataset, normal_class, **kwargs):
+        seen.update(kwargs)
+        return real(dataset, normal_class)
+
+    monkeypatch.setattr(grid, "make_split", spy)
+    grid._split.cache_clear()
+    run_benchmark("digits", ["iforest"], tmp_path, classes=[2], budget=TINY, progress=False, download=True)
+    grid._split.cache_clear()
+    assert seen["download"] is True
