@@ -162,3 +162,38 @@ def test_startup_hook_acts_only_for_anomalibs_cli():
     code = "import sys; print(any(m.startswith(('anomalib.', 'torch')) for m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"  # an unrelated process imports nothing heavy
+
+
+def test_score_auroc_is_exact_on_large_raw_scores_where_anomalibs_saturates():
+    from anomalib.data import ImageBatch
+    from anomalib.metrics import AUROC
+    from sklearn.metrics import roc_auc_score
+
+    from anomalib_toll.models.metrics import ScoreAUROC
+
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 2, 300)
+    scores = 1000.0 + 50.0 * labels + rng.normal(0, 40, 300)  # Toll-sized scores, overlapping classes
+    ours, stock = ScoreAUROC(fields=["pred_score", "gt_label"]), AUROC(fields=["pred_score", "gt_label"])
+    for part in np.array_split(np.arange(300), 3):  # several batches: one rescaling over all of them
+        batch = ImageBatch(image=torch.zeros(len(part), 3, 4, 4), gt_label=torch.from_numpy(labels[part]),
+                           pred_score=torch.from_numpy(scores[part]).float())
+        ours.update(batch)
+        stock.update(batch)
+    assert float(ours.compute()) == pytest.approx(roc_auc_score(labels, scores.astype(np.float32)), abs=1e-6)
+    assert float(stock.compute()) == 0.5  # what validation reported before: every score squashed to 1.0
+
+
+def test_validation_auroc_that_selects_checkpoints_is_the_raw_score_auroc(tmp_path):
+    from anomalib_toll.data import OneClass
+    from anomalib_toll.protocol import auroc
+
+    datamodule = OneClass(dataset="digits", normal_class=8, train_batch_size=64)
+    model = Toll(beta=1000.0, lr=1e-3)
+    eng = engine(tmp_path, max_steps=10, val_check_interval=10, check_val_every_n_epoch=None, num_sanity_val_steps=0)
+    eng.fit(model, datamodule=datamodule)
+    logged = float(eng.trainer.callback_metrics["image_AUROC"])
+    split = datamodule.split
+    raw = score_toll(model.model.network, torch.from_numpy(split.x_val), beta=1000.0)
+    assert logged == pytest.approx(auroc(raw.numpy(), split.y_val), abs=1e-4)
+    assert logged != 0.5

@@ -46,6 +46,7 @@ from torchvision.transforms.v2 import CenterCrop, Compose, Normalize, RandomCrop
 
 from anomalib_toll.models.image.fitymi_toll.torch_model import DEFAULT_BACKBONE, FitymiTollModel
 from anomalib_toll.models.image.toll.lightning_model import FileImageVisualizer, Toll
+from anomalib_toll.models.metrics import ScoreAUROC
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -182,7 +183,7 @@ class FitymiToll(AnomalibModule):
     @staticmethod
     def configure_evaluator() -> Evaluator:
         """Image AUROC on validation; image AUROC and F1 on test (scores only: no pixel metrics)."""
-        image_auroc = AUROC(fields=["pred_score", "gt_label"], prefix="image_")
+        image_auroc = ScoreAUROC(fields=["pred_score", "gt_label"], prefix="image_")
         image_f1 = F1Score(fields=["pred_label", "gt_label"], prefix="image_")
         return Evaluator(val_metrics=[image_auroc], test_metrics=[image_auroc.clone(), image_f1])
 

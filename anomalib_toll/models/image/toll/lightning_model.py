@@ -42,6 +42,7 @@ from lightning.pytorch.utilities.types import STEP_OUTPUT
 from torchvision.transforms.v2 import Resize
 
 from anomalib_toll.models.image.toll.torch_model import TollModel
+from anomalib_toll.models.metrics import ScoreAUROC
 
 
 class FileImageVisualizer(ImageVisualizer):
@@ -180,7 +181,7 @@ class Toll(AnomalibModule):
     @staticmethod
     def configure_evaluator() -> Evaluator:
         """Image AUROC on validation (for checkpoint selection); image and pixel metrics on test."""
-        val_metrics = [AUROC(fields=["pred_score", "gt_label"], prefix="image_")]
+        val_metrics = [ScoreAUROC(fields=["pred_score", "gt_label"], prefix="image_")]
         test_metrics = [
             AUROC(fields=["pred_score", "gt_label"], prefix="image_"),
             F1Score(fields=["pred_label", "gt_label"], prefix="image_"),
