@@ -8,7 +8,6 @@ Example:
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Literal
 
@@ -63,13 +62,13 @@ def benchmark(
     """
     from anomalib_toll.benchmark.grid import BenchmarkError, run_benchmark
     from anomalib_toll.protocol import DEFAULTS, Budget
-    from anomalib_toll.protocol.run import SMALL_NETWORK_DATASETS
+    from anomalib_toll.protocol.run import default_workers
     from anomalib_toll.report import summary_markdown, write_plots
 
     if classes is None:
         classes = list(range(DEFAULTS[dataset].n_classes))
     if workers is None:
-        workers = (os.cpu_count() or 1) if dataset in SMALL_NETWORK_DATASETS else 1
+        workers = default_workers(dataset, len(classes) * seeds * len(models.split(",")))
     failed = None
     try:
         rows = run_benchmark(
