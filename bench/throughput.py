@@ -9,8 +9,11 @@ Prints, each as a ratio of two things timed here and now (never an absolute goal
 * ``pyod_ratio``: ``TollDetector.fit`` ÷ PyOD ``AutoEncoder.fit`` at the same width, rows,
   batch size and epochs (same number of samples seen);
 * ``val_overhead``: validation time ÷ training time at the paper's MNIST settings
-  (batch 1000, 10,000 validation images every 20 steps), projected from measured rates;
-* the projected wall time of one paper-budget MNIST class-seed on this machine.
+  (batch 1000, 10,000 validation images every 20 steps), projected from measured rates
+  (``--quick`` takes the training rate at batch 128 instead of 1000);
+* the projected wall time of one paper-budget MNIST class-seed on this machine;
+* with ``--layers``: each B.1 conv layer alone, fp32 vs bf16 + channels_last (what bounds
+  the mixed-precision speedup of a whole step).
 
 The last line is machine-readable:
 ``RESULT b1_fp32=… b1_best=… speedup=… toll_overhead=… pyod_ratio=… val_overhead=…``.
@@ -18,6 +21,7 @@ The last line is machine-readable:
 Usage:
     python bench/throughput.py --quick      # about a minute
     python bench/throughput.py              # longer timings, steadier ratios
+    python bench/throughput.py --quick --layers
 """
 
 from __future__ import annotations
@@ -100,10 +104,12 @@ def pyod_ratio(rows: int, epochs: int) -> float:
     return interleaved_ratio(toll, pyod, rounds=2)
 
 
-def validation_overhead(seconds: float) -> tuple[float, float]:
-    """(val ÷ train time, projected seconds) for one paper-budget MNIST cell.
+def validation_overhead(seconds: float, train_rate_bf16: float, train_batch: int) -> tuple[float, float, float]:
+    """(val ÷ train time, projected seconds, training ÷ forward cost per image) for one paper MNIST cell.
 
-    Paper: 2000 steps of batch 1000, 10,000 validation images scored every 20 steps.
+    Paper: 2000 steps of batch 1000, 10,000 validation images scored every 20 steps, i.e.
+    half a validation forward per training image; so the fraction is 0.5 ÷ (training cost ÷
+    forward cost per image): ≤ 0.10 needs a training image to cost ≥ 5 forwards.
     """
     torch.manual_seed(0)
     net = build_autoencoder((1, 28, 28)).to(memory_format=torch.channels_last)
@@ -111,13 +117,52 @@ def validation_overhead(seconds: float) -> tuple[float, float]:
     score_toll(net, val[:256], beta=1000.0, precision="bf16-mixed")
     n, start = 0, time.perf_counter()
     while (elapsed := time.perf_counter() - start) < seconds or n < 1:
-        score_toll(net, val, beta=1000.0, precision="bf16-mixed", batch_size=2048)
+        score_toll(net, val, beta=1000.0, precision="bf16-mixed")  # the protocol's scoring batch
         n += 1
     val_rate = n * len(val) / elapsed
-    train = train_rate((1, 28, 28), "bf16-mixed", True, 128, seconds)
-    train_s = 2000 * 1000 / train
+    print(f"validation forward {val_rate:.0f} images/s; training {train_rate_bf16:.0f} images/s at batch {train_batch}")
+    train_s = 2000 * 1000 / train_rate_bf16
     val_s = 100 * 10_000 / val_rate
-    return val_s / train_s, train_s + val_s
+    return val_s / train_s, train_s + val_s, val_rate / train_rate_bf16
+
+
+def conv_layer_times(shape: tuple[int, ...], batch: int) -> None:
+    """Forward + backward ms of each conv layer alone, fp32 vs bf16 + channels_last.
+
+    The sum bounds what mixed precision can give the whole step: convolutions are ~90 % of it.
+    """
+    torch.manual_seed(0)
+    net = build_autoencoder(shape)
+    inputs: dict[str, tuple[int, ...]] = {}
+    convs = {name: m for name, m in net.named_modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.ConvTranspose2d))}
+    hooks = [m.register_forward_hook(lambda _m, i, _o, n=name: inputs.setdefault(n, tuple(i[0].shape)) and None) for name, m in convs.items()]
+    net(torch.randn(batch, *shape))
+    for hook in hooks:
+        hook.remove()
+
+    def ms(layer: torch.nn.Module, in_shape: tuple[int, ...], precision: str, channels_last: bool) -> float:
+        fmt = torch.channels_last if channels_last else torch.contiguous_format
+        layer = layer.to(memory_format=fmt)
+        x = torch.randn(in_shape).contiguous(memory_format=fmt).requires_grad_(True)
+
+        def step() -> None:
+            with autocast(torch.device("cpu"), precision):
+                out = layer(x)
+            out.float().sum().backward()
+
+        step()
+        start = time.perf_counter()
+        for _ in range(3):
+            step()
+        return 1000 * (time.perf_counter() - start) / 3
+
+    totals = [0.0, 0.0]
+    for name, layer in convs.items():
+        fp32, best = ms(layer, inputs[name], "32", False), ms(layer, inputs[name], "bf16-mixed", True)
+        totals[0] += fp32
+        totals[1] += best
+        print(f"  {name:<12} {type(layer).__name__:<16} in {str(inputs[name]):<20} fp32 {fp32:7.1f} ms  bf16+cl {best:7.1f} ms  {fp32 / best:4.2f}x")
+    print(f"  all conv layers: fp32 {totals[0]:.0f} ms, bf16+cl {totals[1]:.0f} ms → {totals[0] / totals[1]:.2f}x")
 
 
 def compile_speedup(shape: tuple[int, ...], batch: int, steps: int) -> tuple[float, float]:
@@ -141,6 +186,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="short timings (about a minute)")
     parser.add_argument("--compile", action="store_true", help="also time torch.compile (slow to compile)")
+    parser.add_argument("--layers", action="store_true", help="also time each B.1 conv layer, fp32 vs bf16 + channels_last")
     args = parser.parse_args()
     seconds = 3.0 if args.quick else 10.0
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
@@ -154,9 +200,15 @@ def main() -> None:
     print(f"toll step / plain-AE step (B.3 MLP): {overhead:.3f}")
     ratio = pyod_ratio(rows=2000, epochs=2 if args.quick else 10)
     print(f"TollDetector.fit / PyOD AutoEncoder.fit (2000x274, batch 100): {ratio:.3f}")
-    val_frac, projected = validation_overhead(seconds)
-    print(f"validation / training time at paper MNIST settings: {val_frac:.3f}")
+    train_batch = 128 if args.quick else 1000
+    bf16_rate = rates["b1_bf16_cl"] if args.quick else train_rate((1, 28, 28), "bf16-mixed", True, train_batch, seconds)
+    val_frac, projected, cost_ratio = validation_overhead(seconds, bf16_rate, train_batch)
+    print(f"validation / training time at paper MNIST settings: {val_frac:.3f} "
+          f"(a training image costs {cost_ratio:.1f} forwards; validation runs 0.5 per training image)")
     print(f"projected paper-budget MNIST class-seed (bf16 + channels_last): {projected / 3600:.2f} h")
+    if args.layers:
+        print("B.1 conv layers alone, forward + backward at batch 128:")
+        conv_layer_times((1, 28, 28), 128)
     if args.compile:
         for name, shape, batch in (("b3 mlp", (274,), 100), ("b1", (1, 28, 28), 32)):
             speedup, compile_s = compile_speedup(shape, batch, steps=20)
