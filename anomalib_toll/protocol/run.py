@@ -85,9 +85,10 @@ BF16_MIN_PIXELS = 16 * 16
 def resolve_precision(precision: str, input_shape: tuple[int, ...], convolutional: bool, device: torch.device) -> str:
     """``"auto"``: bf16-mixed for conv nets on images of 16×16 or more where bf16 is native.
 
-    Measured here (2 cores): the B.1 net at batch 128 trains at 102 samples/s in fp32,
-    180 in bf16, 214 in bf16 + channels_last; the 8×8 digits net runs 3.6× *slower* in
-    bf16 (cast overhead dominates tiny convs), and a 274-wide MLP gains nothing.
+    Measured here (2 cores): the B.1 net at batch 128 trains at 67 samples/s in fp32,
+    114 in bf16, 128 in bf16 + channels_last, with the same AUROC (README, "Speed"); the
+    8×8 digits net runs 3.6× *slower* in bf16 (cast overhead dominates tiny convs), and a
+    274-wide MLP gains nothing.
     """
     if precision != "auto":
         return precision
