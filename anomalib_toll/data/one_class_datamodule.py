@@ -26,6 +26,7 @@ from anomalib.data.utils import LabelName
 
 from anomalib_toll.data.images import load_images
 from anomalib_toll.data.preprocessing import to_pixels
+from anomalib_toll.protocol.run import as_tensor
 from anomalib_toll.protocol.splits import SPLIT_SEED, OneClassSplit, make_split
 
 
@@ -38,7 +39,7 @@ class OneClassDataset(AnomalibDataset):
 
     def __init__(self, images: np.ndarray, labels: np.ndarray, split: str) -> None:
         super().__init__()
-        self.images = torch.from_numpy(np.ascontiguousarray(images, dtype=np.float32))
+        self.images = as_tensor(images)
         self.labels = torch.from_numpy(np.asarray(labels, dtype=np.int64))
         frame = pd.DataFrame({
             "image_path": [f"{split}/{i:07d}" for i in range(len(labels))],  # ids; sorted order = row order

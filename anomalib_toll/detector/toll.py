@@ -24,7 +24,7 @@ from sklearn.utils import check_array
 
 from anomalib_toll.core import build_autoencoder, fit_toll, resolve_device, score_toll, toll_loss, toll_score
 from anomalib_toll.core.loss import parse_norm
-from anomalib_toll.core.training import batches_per_epoch, check_precision, prepare_input
+from anomalib_toll.core.training import batches_per_epoch, check_precision, prepare_input, score_batch_size
 
 
 class TollDetector(BaseDeepLearningDetector):
@@ -203,7 +203,8 @@ class TollDetector(BaseDeepLearningDetector):
             The input samples.
 
         batch_size : int, optional (default=None)
-            Rows scored at a time (bounds memory); ``None`` uses 4096.
+            Rows scored at a time (bounds memory); ``None`` uses the scorer's default for
+            an MLP (:func:`anomalib_toll.core.training.score_batch_size`).
 
         Returns
         -------
@@ -215,7 +216,7 @@ class TollDetector(BaseDeepLearningDetector):
             raise ValueError(msg)
         X = self._check_X(X, fitting=False)
         scores = np.empty(len(X))
-        step = batch_size or 4096
+        step = batch_size or score_batch_size(self.model_)
         for start in range(0, len(X), step):  # standardise chunk by chunk: flat memory in N
             scores[start : start + step] = self._score(self._to_tensor(X[start : start + step]), step)
         return scores
@@ -243,7 +244,7 @@ class TollDetector(BaseDeepLearningDetector):
         x_hat, z = self.model_(x)
         return toll_score(x_hat, x, z, self.beta, norm=self.norm).cpu().numpy()
 
-    def _score(self, x: torch.Tensor, batch_size: int = 4096) -> np.ndarray:
+    def _score(self, x: torch.Tensor, batch_size: int | None = None) -> np.ndarray:
         scores = score_toll(
             self.model_, x, beta=self.beta, norm=self.norm, batch_size=batch_size,
             precision=self.precision, device=self.device_,

@@ -22,6 +22,7 @@ import numpy as np
 import torch
 
 from anomalib_toll.protocol import Budget, DEFAULTS, OneClassSplit
+from anomalib_toll.protocol.run import as_tensor
 from anomalib_toll.runners.base import Runner
 from anomalib_toll.runners.pyod import import_class
 
@@ -89,7 +90,7 @@ class AnomalibRunner(Runner):
         device = next(self.model.parameters()).device
         scores = []
         for start in range(0, len(x), SCORE_BATCH):
-            batch = torch.from_numpy(np.ascontiguousarray(x[start : start + SCORE_BATCH], dtype=np.float32)).to(device)
+            batch = as_tensor(x[start : start + SCORE_BATCH]).to(device)
             batch = batch.expand(-1, 3, -1, -1) if batch.shape[1] == 1 else batch
             scores.append(self.model.model(self.model.pre_processor(batch)).pred_score.float().flatten().cpu())
         return torch.cat(scores).numpy().astype(np.float64)
