@@ -15,18 +15,16 @@ Example:
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Literal
 
-from anomalib_toll.protocol.defaults import DatasetName
 
 ANOMALIB_SUBCOMMANDS = {"train", "fit", "validate", "test", "predict", "export"}
 
 
 def run(
-    dataset: DatasetName = "digits",
+    dataset: str = "digits",
     classes: list[int] | None = None,
     seeds: int = 1,
     protocol: Literal["paper", "clean"] = "paper",
@@ -44,12 +42,16 @@ def run(
     device: str | None = None,
     data_root: str | None = None,
     download: bool = False,
-    output: Path | None = None,
+    output: Path = Path("results/run"),
 ) -> None:
-    """Run Toll with the paper's one-class protocol and print mean ± std over seeds.
+    """Run Toll with the paper's one-class protocol: the benchmark grid with models ``toll`` (and ``toll_beta0``).
+
+    The same grid, executor, resumable results, failure reporting and tables as
+    ``anomalib-toll benchmark``; the flags below are ``toll``'s model arguments.
 
     Args:
-        dataset: Benchmark; ``digits`` (scikit-learn's bundled 8×8 digits) needs no download;
+        dataset: mnist, fashion_mnist, cifar10, cifar100, arrhythmia, digits or folder;
+            ``digits`` (scikit-learn's bundled 8×8 digits) needs no download;
             ``folder`` reads your images from ``data_root``/normal and ``data_root``/abnormal.
         classes: Normal classes to run (default: class 0; Arrhythmia has one setting).
         seeds: Number of seeds, 0..seeds-1 (the paper uses 10).
@@ -65,35 +67,21 @@ def run(
         eval_every: Validate every this many steps (paper: 20).
         precision: ``auto`` = bf16-mixed for conv nets on CPU/bf16 GPUs, 32 otherwise.
         vary_split: Draw the held-out rows per seed instead of the authors' one fixed split.
-        workers: Parallel processes (default: one per core for Arrhythmia, else 1).
+        workers: Parallel processes (default: one per core for Arrhythmia and digits, else 1).
         device: Torch device (default: CUDA when available).
         data_root: Folder with the data (default: $ANOMALIB_TOLL_DATA).
         download: Let torchvision download a missing image data set into ``data_root`` (online).
-        output: Write the per-cell results to this JSON file.
+        output: Folder for results.csv, results.json, summary.md and plots.
     """
-    from anomalib_toll.protocol import Budget, TollSettings, run_toll_grid, summarize
-    from anomalib_toll.protocol.defaults import DEFAULTS
+    from anomalib_toll.benchmark.cli import run_grid
 
-    budget = Budget(iterations=iterations, batch_size=batch_size, eval_every=eval_every)
-    betas = [beta] + ([0.0] if with_beta0 else [])
-    results = []
-    for b in betas:
-        settings = TollSettings(beta=b, norm=norm, latent_dim=latent_dim, lr=lr, precision=precision)
-        results += run_toll_grid(
-            dataset, classes=classes or [0], seeds=range(seeds), workers=workers, protocol=protocol,
-            settings=settings, budget=budget, data_root=data_root, download=download, device=device,
-            vary_split=vary_split,
-        )
-    metric = DEFAULTS[dataset].metric
-    split = "split per seed" if vary_split else "fixed split"
-    print(f"\n{dataset} | protocol={protocol}, {split} | {metric} % (mean ± std over {seeds} seed(s)) | "
-          f"{iterations} iterations, batch {budget.batch_size or DEFAULTS[dataset].batch_size}")
-    for key, (mean, std, n) in summarize(results).items():
-        print(f"  {key:<20} {100 * mean:6.2f} ± {100 * std:5.2f}  (n={n})")
-    if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(json.dumps([r.as_dict() for r in results], indent=2))
-        print(f"results written to {output}")
+    toll = {"norm": norm, "latent_dim": latent_dim, "lr": lr, "precision": precision}
+    model_args = {"toll": {"beta": beta, **toll}} | ({"toll_beta0": toll} if with_beta0 else {})
+    run_grid(
+        dataset, list(model_args), output, model_args=model_args, classes=classes or [0], seeds=seeds,
+        protocol=protocol, iterations=iterations, batch_size=batch_size, eval_every=eval_every,
+        vary_split=vary_split, data_root=data_root, download=download, device=device, workers=workers,
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

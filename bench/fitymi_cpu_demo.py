@@ -28,7 +28,7 @@ def run(args: argparse.Namespace, collapse_weight: float, seed: int) -> dict:
     from anomalib.engine import Engine
     from lightning.pytorch import seed_everything
 
-    from anomalib_toll.data import PixelOneClass
+    from anomalib_toll.models import PixelOneClass
     from anomalib_toll.models import FitymiToll
 
     seed_everything(seed, verbose=False)

@@ -8,6 +8,6 @@ PYTHON="${PYTHON:-python3}"
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q torch==2.14.1 torchvision==0.29.1
-.venv/bin/python -m pip install -q -e ".[anomalib,bench,export,notebooks,test]"
+.venv/bin/python -m pip install -q -e ".[anomalib,bench,export,notebooks,ray,test]"
 .venv/bin/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 echo "anomalib-toll installed in $(pwd)/.venv"

@@ -7,6 +7,7 @@ Example:
 """
 
 from anomalib_toll.benchmark.grid import BenchmarkError, Cell, run_benchmark, run_cell
-from anomalib_toll.benchmark.store import ResultStore, Row
+from anomalib_toll.benchmark.store import ResultStore
+from anomalib_toll.record import Row
 
 __all__ = ["BenchmarkError", "Cell", "ResultStore", "Row", "run_benchmark", "run_cell"]

@@ -9,12 +9,11 @@ Example:
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from anomalib_toll.protocol.defaults import DatasetName
 
 def benchmark(
-    dataset: DatasetName = "digits",
+    dataset: str = "digits",
     models: str = "toll,toll_beta0,iforest,ocsvm",
     model_args: dict[str, dict] | None = None,
     classes: list[int] | None = None,
@@ -23,6 +22,7 @@ def benchmark(
     iterations: int = 2000,
     batch_size: int | None = None,
     eval_every: int = 20,
+    vary_split: bool = False,
     data_root: str | None = None,
     download: bool = False,
     device: str | None = None,
@@ -37,21 +37,23 @@ def benchmark(
     PNG plots into ``output``.
 
     Args:
-        dataset: Benchmark; ``digits`` (scikit-learn's bundled 8×8 digits) needs no download;
+        dataset: mnist, fashion_mnist, cifar10, cifar100, arrhythmia, digits or folder;
+            ``digits`` (scikit-learn's bundled 8×8 digits) needs no download;
             ``folder`` reads your images from ``data_root``/normal and ``data_root``/abnormal.
-        models: Comma-separated: toll, toll_beta0, iforest, ocsvm, kde, ecod, autoencoder,
-            vae, deepsvdd, ganomaly, padim, dfm, dfkde, fastflow, or class paths
-            (pyod.models.lof.LOF, anomalib.models.Cfa).
+        models: Comma-separated: toll, toll_beta0, fitymi, fitymi_toll, iforest, ocsvm, kde, ecod,
+            autoencoder, vae, deepsvdd, any anomalib model by its name (padim, ganomaly, patchcore, ...),
+            or class paths (pyod.models.lof.LOF, anomalib.models.Cfa).
         model_args: Keyword arguments per model, e.g.
-            ``'{"fitymi_toll": {"fake_source": "fakes.npy", "weights_file": "ViT-B_16.npz"}, "iforest": {"n_estimators": 50}}'``.
+            ``'{"toll": {"latent_dim": 8}, "iforest": {"n_estimators": 50}}'``.
         classes: Normal classes (default: all classes of the dataset; Arrhythmia has one).
         seeds: Number of seeds, 0..seeds-1.
         protocol: ``paper`` selects checkpoints on labelled validation data, ``clean`` on
             held-out normal samples only.
         iterations: Training steps for Toll and anomalib models (paper: 2000); deep PyOD
             models get epochs seeing about as many samples.
-        batch_size: Rows per step (default: the paper's per dataset).
+        batch_size: Rows per step (default: the model's own, else the paper's per dataset).
         eval_every: Validation interval of Toll, in steps (paper: 20).
+        vary_split: Draw the held-out rows per seed instead of the authors' one fixed split.
         data_root: Folder with the data (default: $ANOMALIB_TOLL_DATA).
         download: Let torchvision download a missing image data set into ``data_root`` (online).
         device: Torch device (default: CUDA when available).
@@ -60,27 +62,30 @@ def benchmark(
         executor: ``local`` processes, or ``ray`` for a cluster (pip install 'anomalib-toll[ray]').
         output: Folder for results, summary and plots.
     """
+    run_grid(
+        dataset, models.split(","), output, model_args=model_args, classes=classes, seeds=seeds, protocol=protocol,
+        iterations=iterations, batch_size=batch_size, eval_every=eval_every, vary_split=vary_split,
+        data_root=data_root, download=download, device=device, workers=workers, executor=executor,
+    )
+
+
+def run_grid(
+    dataset: str, models: list[str], output: Path, *, seeds: int, iterations: int, batch_size: int | None,
+    eval_every: int, **options: Any,
+) -> None:
+    """Run a grid, then write and print the summary and plots (also after failed cells, then exit 1)."""
     from anomalib_toll.benchmark.grid import BenchmarkError, run_benchmark
-    from anomalib_toll.protocol import DEFAULTS, Budget
-    from anomalib_toll.protocol.run import default_workers
+    from anomalib_toll.data import get_dataset
+    from anomalib_toll.protocol import Budget
     from anomalib_toll.report import summary_markdown, write_plots
 
-    if classes is None:
-        classes = list(range(DEFAULTS[dataset].n_classes))
-    if workers is None:
-        workers = default_workers(dataset, len(classes) * seeds * len(models.split(",")))
+    budget = Budget(iterations=iterations, batch_size=batch_size, eval_every=eval_every)
     failed = None
     try:
-        rows = run_benchmark(
-            dataset, models.split(","), output, classes=classes, seeds=range(seeds), protocol=protocol,
-            budget=Budget(iterations=iterations, batch_size=batch_size, eval_every=eval_every),
-            data_root=data_root, device=device, workers=workers, executor=executor, model_args=model_args,
-            download=download,
-        )
+        rows = run_benchmark(dataset, models, output, seeds=range(seeds), budget=budget, **options)
     except BenchmarkError as err:  # report what finished, then fail
         failed, rows = err, err.rows
-    class_names = _class_names(dataset)
-    summary = summary_markdown(rows, f"{dataset} one-class benchmark", class_names)
+    summary = summary_markdown(rows, f"{dataset} one-class benchmark", get_dataset(dataset).classes)
     (output / "summary.md").write_text(summary)
     plots = write_plots(rows, output)
     print(summary)
@@ -88,9 +93,3 @@ def benchmark(
           + ", ".join(str(p) for p in plots))
     if failed is not None:
         raise SystemExit(str(failed))
-
-
-def _class_names(dataset: str) -> tuple[str, ...] | None:
-    from anomalib_toll.data import CLASSES
-
-    return CLASSES.get(dataset)

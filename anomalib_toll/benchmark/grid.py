@@ -2,26 +2,26 @@
 # SPDX-License-Identifier: Apache-2.0
 """The benchmark grid: dataset × normal class × seed × model, one independent cell each.
 
-Cells run in this process, in local worker processes (one thread each: small models
-keep both cores busy without oversubscription), or on a Ray cluster
-(``executor="ray"``, the optional ``ray`` extra). Results are appended cell by cell, so
-a restarted run skips what is done.
+Every result of the package comes through here (``anomalib-toll run`` is a preset of
+this grid): cells run through the one executor (this process, local worker processes
+or Ray), each finished cell is appended to the result store, and a restarted run skips
+what is done.
 
 Example:
     >>> rows = run_benchmark("digits", models=["toll", "iforest"], output=Path(tempfile.mkdtemp()),
-    ...                      budget=Budget(iterations=20, batch_size=32))  # doctest: +SKIP
+    ...                      budget=Budget(iterations=20, batch_size=32), progress=False)
+    >>> sorted(r.model for r in rows)
+    ['iforest', 'toll']
 """
 
 from __future__ import annotations
 
 import functools
-import multiprocessing
 import resource
 import sys
 import tempfile  # noqa: F401  (used in the example)
 import time
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,12 +29,15 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
-from anomalib_toll.benchmark.store import ResultStore, Row
-from anomalib_toll.protocol import DEFAULTS, Budget, OneClassSplit, evaluate, make_split
-from anomalib_toll.protocol.splits import check_protocol
+from anomalib_toll.benchmark.executor import check_executor, default_workers, execute
+from anomalib_toll.benchmark.store import ResultStore
+from anomalib_toll.data import get_dataset
+from anomalib_toll.protocol import Budget, OneClassSplit, check_protocol, evaluate, make_split
+from anomalib_toll.protocol.splits import SPLIT_SEED
+from anomalib_toll.record import Row
 from anomalib_toll.runners import Runner, make_runner
 
-EXECUTORS = ("local", "ray")
+Scores = dict[str, np.ndarray]
 
 
 class BenchmarkError(RuntimeError):
@@ -61,21 +64,32 @@ class Cell:
     device: str | None
     keep_scores: bool
     download: bool = False
+    vary_split: bool = False  # draw the held-out rows with the seed instead of the authors' fixed split
     options: dict[str, Any] = field(default_factory=dict)  # keyword arguments of the model
+
+    @property
+    def split_seed(self) -> int:
+        """The seed of the held-out rows."""
+        return self.seed if self.vary_split else SPLIT_SEED
+
+    def runner(self) -> Runner:
+        """A fresh, unfitted model adapter for this cell."""
+        return make_runner(self.model, protocol=self.protocol, device=self.device, **self.options)
 
 
 @functools.lru_cache(maxsize=1)
-def _split(dataset: str, normal_class: int, data_root: str | None, download: bool) -> OneClassSplit:
+def _split(dataset: str, normal_class: int, split_seed: int, data_root: str | None, download: bool) -> OneClassSplit:
     """Cells run class by class: consecutive cells share one loaded, preprocessed split."""
-    return make_split(dataset, normal_class, data_root=data_root, download=download)
+    return make_split(dataset, normal_class, split_seed, data_root=data_root, download=download)
 
 
-def run_cell(cell: Cell) -> tuple[Row, dict[str, np.ndarray] | None]:
+def run_cell(cell: Cell) -> tuple[Row, Scores | None]:
     """Fit one model on one split and score the test set with the dataset's metric."""
-    split = _split(cell.dataset, cell.normal_class, cell.data_root, cell.download)
-    runner = make_runner(cell.model, protocol=cell.protocol, device=cell.device, **cell.options)
+    split = _split(cell.dataset, cell.normal_class, cell.split_seed, cell.data_root, cell.download)
+    runner = cell.runner()
+    budget = runner.resolve_budget(cell.budget, cell.dataset)
     start = time.perf_counter()
-    runner.fit(split, cell.seed, cell.budget)
+    runner.fit(split, cell.seed, budget)
     fit_seconds = time.perf_counter() - start
     start = time.perf_counter()
     scores = runner.score(split.x_test)
@@ -92,10 +106,14 @@ def run_cell(cell: Cell) -> tuple[Row, dict[str, np.ndarray] | None]:
 
 
 def cell_settings(cell: Cell, runner: Runner | None = None) -> str:
-    """Budget and model settings of a cell: a finished cell is skipped only if these match."""
-    runner = runner or make_runner(cell.model, protocol=cell.protocol, device=cell.device, **cell.options)
-    batch = cell.budget.batch_size or DEFAULTS[cell.dataset].batch_size
-    return f"iterations={cell.budget.iterations} batch={batch} eval_every={cell.budget.eval_every} {runner.settings()}"
+    """Budget and model settings of a cell as used: a finished cell is skipped only if these match."""
+    runner = runner or cell.runner()
+    budget = runner.resolve_budget(cell.budget, cell.dataset)
+    split = " split_seed=" + str(cell.split_seed) if cell.vary_split else ""
+    return (
+        f"iterations={budget.iterations} batch={budget.batch_size} eval_every={budget.eval_every}{split} "
+        f"{runner.settings(cell.dataset)}"
+    )
 
 
 def resume_key(cell: Cell) -> tuple:
@@ -108,46 +126,43 @@ def row_key(row: Row) -> tuple:
     return (row.dataset, row.normal_class, row.seed, row.protocol, row.settings)
 
 
-def _single_thread_cell(cell: Cell) -> tuple[Row, dict[str, np.ndarray] | None]:
-    import torch
-
-    torch.set_num_threads(1)
-    return run_cell(cell)
-
-
-Outcome = tuple[Cell, tuple[Row, dict | None] | BaseException]
-
-
-def _attempt(run: Callable[[Cell], tuple[Row, dict | None]], cell: Cell) -> Outcome:
-    try:
-        return cell, run(cell)
-    except Exception as err:  # noqa: BLE001  one failing model must not stop the grid
-        return cell, err
-
-
-def _local(cells: list[Cell], workers: int) -> Iterator[Outcome]:
-    if workers <= 1:
-        for cell in cells:
-            yield _attempt(run_cell, cell)
-        return
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = {pool.submit(_single_thread_cell, c): c for c in cells}
-        for future in as_completed(futures):
-            yield _attempt(lambda _cell, f=future: f.result(), futures[future])
-
-
-def _ray(cells: list[Cell]) -> Iterator[Outcome]:
-    try:
-        import ray
-    except ImportError as err:
-        msg = "executor='ray' needs Ray: pip install 'anomalib-toll[ray]' (or use executor='local')."
-        raise ImportError(msg) from err
-    ray.init(ignore_reinit_error=True)
-    remote = ray.remote(run_cell)
-    pending = {remote.remote(c): c for c in cells}
-    while pending:
-        (ready,), _ = ray.wait(list(pending), num_returns=1)
-        yield _attempt(lambda _cell, ref=ready: ray.get(ref), pending.pop(ready))
+def make_grid(
+    dataset: str,
+    models: Iterable[str],
+    classes: Iterable[int] | None = None,
+    seeds: Iterable[int] = (0,),
+    protocol: str = "paper",
+    budget: Budget = Budget(),
+    model_args: dict[str, dict[str, Any]] | None = None,
+    **cell_options: Any,
+) -> list[Cell]:
+    """The cells of a grid, every argument checked before any work (unknown model, bad option, class)."""
+    spec = get_dataset(dataset)
+    check_protocol(protocol)
+    models = [m.strip() for m in models if m.strip()]
+    if not models:
+        msg = "models must name at least one model, e.g. 'toll,iforest'."
+        raise ValueError(msg)
+    model_args = dict(model_args or {})
+    if unknown := set(model_args) - set(models):
+        msg = f"model_args names {sorted(unknown)}, which are not among the models {models}."
+        raise ValueError(msg)
+    classes = list(classes) if classes is not None else list(range(spec.n_classes))
+    if bad := [c for c in classes if not 0 <= c < spec.n_classes]:
+        msg = f"classes must be in 0..{spec.n_classes - 1} for {dataset}, got {bad}."
+        raise ValueError(msg)
+    seeds = list(seeds)
+    if not seeds or not classes:
+        msg = f"the grid is empty: seeds={seeds}, classes={classes}; give at least one of each."
+        raise ValueError(msg)
+    grid = [
+        Cell(dataset, normal_class, seed, model, protocol, budget, keep_scores=(normal_class == classes[0] and seed == seeds[0]),
+             options=model_args.get(model, {}), **cell_options)
+        for normal_class in classes for seed in seeds for model in models
+    ]
+    for cell in grid[: len(models)]:
+        cell.runner()  # fail fast on an unknown model or a bad model argument
+    return grid
 
 
 def run_benchmark(
@@ -160,43 +175,34 @@ def run_benchmark(
     budget: Budget = Budget(),
     data_root: str | None = None,
     device: str | None = None,
-    workers: int = 1,
+    workers: int | None = None,
     executor: str = "local",
     progress: bool = True,
     model_args: dict[str, dict[str, Any]] | None = None,
     download: bool = False,
+    vary_split: bool = False,
 ) -> list[Row]:
     """Run every missing cell of the grid, appending each result to ``output/results.csv``.
 
-    ``model_args`` maps a model name of ``models`` to its keyword arguments; ``download``
-    lets torchvision fetch a missing image data set into ``data_root``.
+    ``classes=None`` runs every class of the dataset; ``model_args`` maps a model name of
+    ``models`` to its keyword arguments; ``download`` lets torchvision fetch a missing
+    image data set into ``data_root``; ``workers=None`` uses one process per core for
+    small networks (Arrhythmia, digits) and one process otherwise.
     """
-    check_protocol(protocol)
-    if executor not in EXECUTORS:
-        msg = f"executor must be one of {EXECUTORS}, got {executor!r}."
-        raise ValueError(msg)
-    models = [m.strip() for m in models if m.strip()]
-    model_args = dict(model_args or {})
-    if unknown := set(model_args) - set(models):
-        msg = f"model_args names {sorted(unknown)}, which are not among the models {models}."
-        raise ValueError(msg)
-    for name in models:
-        make_runner(name, **model_args.get(name, {}))  # fail fast on an unknown model (or PyOD argument)
-    classes = list(classes) if classes is not None else [0]
-    seeds = list(seeds)
-    grid = [
-        Cell(dataset, normal_class, seed, model, protocol, budget, data_root, device,
-             keep_scores=(normal_class == classes[0] and seed == seeds[0]), download=download,
-             options=model_args.get(model, {}))
-        for normal_class in classes for seed in seeds for model in models
-    ]
-    keys = {resume_key(cell) for cell in grid}
+    check_executor(executor)
+    grid = make_grid(
+        dataset, models, classes, seeds, protocol, budget, model_args,
+        data_root=data_root, device=device, download=download, vary_split=vary_split,
+    )
+    order = {resume_key(cell): i for i, cell in enumerate(grid)}  # rows come back in grid (``models``) order
     store = ResultStore(output)
     done = {row_key(r) for r in store.rows()}
     todo = [cell for cell in grid if resume_key(cell) not in done]
+    if workers is None:
+        workers = default_workers(get_dataset(dataset).small_network, len(todo))
     bar = tqdm(total=len(grid), initial=len(grid) - len(todo), desc=f"benchmark {dataset}", disable=not progress)
     failures: list[tuple[Cell, BaseException]] = []
-    for cell, outcome in _ray(todo) if executor == "ray" else _local(todo, workers):
+    for cell, outcome in execute(run_cell, todo, workers, executor):
         bar.update()
         if isinstance(outcome, BaseException):
             failures.append((cell, outcome))
@@ -208,13 +214,13 @@ def run_benchmark(
         if scores is not None:
             save_scores(output, row, scores)
     bar.close()
-    rows = [r for r in store.rows() if row_key(r) in keys]
+    rows = sorted((r for r in store.rows() if row_key(r) in order), key=lambda r: order[row_key(r)])
     if failures:
         raise BenchmarkError(failures, rows)
     return rows
 
 
-def save_scores(output: Path, row: Row, scores: dict[str, np.ndarray]) -> None:
+def save_scores(output: Path, row: Row, scores: Scores) -> None:
     """Test scores of the plotted cell (ROC curves, histograms)."""
     folder = Path(output) / "scores"
     folder.mkdir(exist_ok=True)

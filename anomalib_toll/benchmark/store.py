@@ -17,28 +17,10 @@ import csv
 import json
 import os
 import tempfile  # noqa: F401  (used in the example)
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, fields
 from pathlib import Path
 
-
-@dataclass(frozen=True)
-class Row:
-    """One cell's result (the columns of results.csv)."""
-
-    dataset: str
-    normal_class: int
-    seed: int
-    model: str
-    protocol: str
-    metric: str
-    value: float
-    auroc: float
-    fit_seconds: float
-    score_seconds: float
-    peak_rss_mb: float
-    settings: str
-    note: str
-
+from anomalib_toll.record import Row
 
 
 COLUMNS = [f.name for f in fields(Row)]

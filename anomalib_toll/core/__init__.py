@@ -23,11 +23,22 @@ from anomalib_toll.core.networks import (
     mlp_autoencoder,
     mnist_autoencoder,
 )
-from anomalib_toll.core.training import FitResult, fit_toll, resolve_device, score_toll
+from anomalib_toll.core.training import (
+    FitResult,
+    TrainingDivergedError,
+    as_tensor,
+    fit_toll,
+    resolve_device,
+    score_in_batches,
+    score_toll,
+    toll_batch_scores,
+)
 
 __all__ = [
     "NORMS",
     "FitResult",
+    "TrainingDivergedError",
+    "as_tensor",
     "TollAutoencoder",
     "build_autoencoder",
     "cifar_autoencoder",
@@ -40,7 +51,9 @@ __all__ = [
     "parse_norm",
     "reconstruction_error",
     "resolve_device",
+    "score_in_batches",
     "score_toll",
+    "toll_batch_scores",
     "toll_loss",
     "toll_score",
 ]

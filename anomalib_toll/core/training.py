@@ -1,11 +1,11 @@
 # Copyright (C) 2026 anomalib-toll contributors
 # SPDX-License-Identifier: Apache-2.0
-"""One lean training loop and one batched scorer, shared by the detector and the protocol.
+"""One Toll step, one lean training loop and one batched scorer, shared by every surface.
 
 Why not Lightning here: the paper's networks are small (the Arrhythmia MLP is 274 wide),
 data sit in memory as tensors on the training device, and the protocol validates every
 20 steps; a loop that draws batches by index has no per-step overhead to amortise
-(``bench/toll_vs_plain_ae.py`` measures it). The anomalib models use Lightning.
+(``bench/lean_loop_vs_lightning.py`` measures it). The anomalib models use Lightning.
 
 Example:
     >>> from anomalib_toll.core import build_autoencoder
@@ -24,11 +24,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
-from anomalib_toll.core.loss import Weighting, toll_loss, toll_score
+from anomalib_toll.core.checks import check_positive_int
+from anomalib_toll.core.loss import Weighting, toll_score
 
 Precision = Literal["32", "bf16-mixed", "16-mixed"]
 PRECISIONS: tuple[str, ...] = ("32", "bf16-mixed", "16-mixed")
@@ -133,6 +135,73 @@ def prepare_input(model: nn.Module, x: Tensor) -> Tensor:
     return x
 
 
+def as_tensor(x: np.ndarray | Tensor) -> Tensor:
+    """A float32 tensor of preprocessed rows/images (no copy when they already are float32)."""
+    if isinstance(x, Tensor):
+        return x.float()
+    return torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
+
+
+def toll_batch_scores(
+    model: nn.Module,
+    batch: Tensor,
+    *,
+    beta: float,
+    norm: int | float | str = 2,
+    weighting: Weighting = "sum",
+    precision: str = "32",
+) -> Tensor:
+    """Per-row Toll scores of one batch: the one place a network meets the formula.
+
+    Training steps take their mean (the Toll loss), scorers the rows; the forward runs
+    under ``precision``'s autocast, the formula in float32.
+    """
+    batch = prepare_input(model, batch)
+    with autocast(batch.device, precision):
+        x_hat, z = model(batch)
+    return toll_score(x_hat.float(), batch, z.float(), beta, norm=norm, weighting=weighting)
+
+
+def score_in_batches(
+    score_batch: Callable[[Tensor], Tensor],
+    x: np.ndarray | Tensor,
+    batch_size: int,
+    device: torch.device,
+    prepare: Callable[[np.ndarray | Tensor], np.ndarray | Tensor] | None = None,
+) -> Tensor:
+    """Scores of ``x``, ``batch_size`` rows at a time: memory stays bounded by one batch.
+
+    ``x`` may live on the CPU (even as a memory-mapped array) and moves to ``device`` batch
+    by batch, after ``prepare`` (e.g. a scaler) if given. Returns a float32 CPU tensor.
+    """
+    batch_size = check_positive_int("batch_size", batch_size)
+    out = torch.empty(len(x), dtype=torch.float32)
+    with torch.inference_mode():
+        for start in range(0, len(x), batch_size):
+            rows = x[start : start + batch_size]
+            batch = as_tensor(prepare(rows) if prepare is not None else rows).to(device, non_blocking=True)
+            out[start : start + len(batch)] = score_batch(batch).float().flatten().cpu()
+    return out
+
+
+class TrainingDivergedError(ValueError):
+    """The Toll loss became NaN or infinite: the weights are unusable."""
+
+
+def check_finite_losses(losses: list[Tensor], lr: float) -> None:
+    """Stop at the first non-finite loss, naming its step and the fix (a lower learning rate)."""
+    if not losses:
+        return
+    finite = torch.isfinite(torch.stack(losses))
+    if not bool(finite.all()):
+        step = int((~finite).nonzero()[0, 0]) + 1
+        msg = (
+            f"training diverged at step {step} (loss {float(losses[step - 1]):g}): lower the learning rate "
+            f"(lr={lr:g}), or check the input scale."
+        )
+        raise TrainingDivergedError(msg)
+
+
 def fit_toll(
     model: nn.Module,
     x: Tensor,
@@ -187,6 +256,7 @@ def fit_toll(
         opt = optimizer(model.parameters(), lr=lr)
     scaler = torch.amp.GradScaler(device.type) if precision == "16-mixed" else None
     result = FitResult(steps=steps, best_step=steps, best_value=None, seconds=0.0)
+    losses: list[Tensor] = []  # kept on the device: no sync per step
     best_state: dict[str, Tensor] | None = None
     start = time.perf_counter()
     label = progress if isinstance(progress, str) else "Toll"
@@ -194,10 +264,9 @@ def fit_toll(
     forward = torch.compile(model) if compile_model else model
     model.train()
     for step, idx in enumerate(batch_indices(len(x), batch_size, steps, generator, sampling), start=1):
-        batch = prepare_input(model, x[idx.to(x.device)])
-        with autocast(device, precision):
-            x_hat, z = forward(batch)
-        loss = toll_loss(x_hat.float(), batch, z.float(), beta, norm=norm, weighting=weighting)
+        loss = toll_batch_scores(
+            forward, x[idx.to(x.device)], beta=beta, norm=norm, weighting=weighting, precision=precision,
+        ).mean()
         opt.zero_grad(set_to_none=True)
         if scaler is None:
             loss.backward()
@@ -206,9 +275,10 @@ def fit_toll(
             scaler.scale(loss).backward()
             scaler.step(opt)
             scaler.update()
-        result.losses.append(loss.detach())
+        losses.append(loss.detach())
         bar.update()
         if validate is not None and (step % eval_every == 0 or step == steps):
+            check_finite_losses(losses, lr)
             model.eval()
             value = float(validate(model))
             model.train()
@@ -221,12 +291,12 @@ def fit_toll(
     if best_state is not None:
         model.load_state_dict(best_state)
     model.eval()
-    result.losses = torch.stack(result.losses).tolist() if result.losses else []
+    check_finite_losses(losses, lr)
+    result.losses = torch.stack(losses).tolist() if losses else []
     result.seconds = time.perf_counter() - start
     return result
 
 
-@torch.inference_mode()
 def score_toll(
     model: nn.Module,
     x: Tensor,
@@ -246,11 +316,7 @@ def score_toll(
     """
     device = device or next(model.parameters()).device
     model.eval()
-    batch_size = batch_size or score_batch_size(model)
-    out = torch.empty(len(x), dtype=torch.float32)
-    for start in range(0, len(x), batch_size):
-        batch = prepare_input(model, x[start : start + batch_size].to(device, non_blocking=True))
-        with autocast(device, precision):
-            x_hat, z = model(batch)
-        out[start : start + len(batch)] = toll_score(x_hat.float(), batch, z.float(), beta, norm=norm, weighting=weighting).cpu()
-    return out
+    return score_in_batches(
+        lambda batch: toll_batch_scores(model, batch, beta=beta, norm=norm, weighting=weighting, precision=precision),
+        x, batch_size or score_batch_size(model), device,
+    )

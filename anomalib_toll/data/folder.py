@@ -75,3 +75,10 @@ def load_folder(
     mode = "L" if gray else "RGB"
     size = (image_size, image_size)
     return read_images(files[normal_dir], mode, size), read_images(files[abnormal_dir], mode, size)
+
+
+def load_folder_labelled(data_root: str | os.PathLike | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``(images, labels)``: the normal images (label 0) followed by the abnormal ones (label 1)."""
+    normal, abnormal = load_folder(data_root)
+    labels = np.concatenate([np.zeros(len(normal), np.int64), np.ones(len(abnormal), np.int64)])
+    return np.concatenate([normal, abnormal]), labels

@@ -14,9 +14,9 @@ Sources, first found wins:
 ``digits`` is scikit-learn's bundled 8×8 digits and needs none of this.
 
 Example:
-    >>> images = load_images("digits")
-    >>> images.x_train.shape[1:], len(images.classes)
-    ((8, 8), 10)
+    >>> images = read_image_set("mnist", MNIST_LAYOUT, data_root="/nowhere")  # doctest: +SKIP
+    >>> load_digits_images().x_train.shape[1:]
+    (8, 8)
 """
 
 from __future__ import annotations
@@ -31,23 +31,6 @@ from pathlib import Path
 import numpy as np
 
 from anomalib_toll.data.root import HOW_TO_GET, resolve_data_root
-
-CLASSES: dict[str, tuple[str, ...]] = {
-    "mnist": tuple(str(d) for d in range(10)),
-    "digits": tuple(str(d) for d in range(10)),
-    "fashion_mnist": (
-        "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
-    ),
-    "cifar10": ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"),
-    "cifar100": (
-        "aquatic mammals", "fish", "flowers", "food containers", "fruit and vegetables",
-        "household electrical devices", "household furniture", "insects", "large carnivores",
-        "large man-made outdoor things", "large natural outdoor scenes", "large omnivores and herbivores",
-        "medium-sized mammals", "non-insect invertebrates", "people", "reptiles", "small mammals", "trees",
-        "vehicles 1", "vehicles 2",
-    ),
-}
-IMAGE_DATASETS = tuple(CLASSES)
 
 # CIFAR-100 fine label (0..99) → superclass (0..19), from the data set's meta file.
 CIFAR100_COARSE = np.array([
@@ -68,7 +51,6 @@ class ImageSet:
     y_train: np.ndarray
     x_test: np.ndarray
     y_test: np.ndarray
-    classes: tuple[str, ...]
 
 
 def _from_npz(path: Path, name: str) -> ImageSet:
@@ -78,7 +60,7 @@ def _from_npz(path: Path, name: str) -> ImageSet:
     y_train, y_test = y_train.astype(np.int64).ravel(), y_test.astype(np.int64).ravel()
     if name == "cifar100" and max(y_train.max(), y_test.max()) >= 20:  # fine labels: map to superclasses
         y_train, y_test = CIFAR100_COARSE[y_train], CIFAR100_COARSE[y_test]
-    return ImageSet(name, x_train, y_train, x_test, y_test, CLASSES[name])
+    return ImageSet(name, x_train, y_train, x_test, y_test)
 
 
 def _read_idx(path: Path) -> np.ndarray:
@@ -105,7 +87,7 @@ def _from_idx_folder(folder: Path, name: str) -> ImageSet | None:
     if any(p is None for p in paths):
         return None
     x_train, y_train, x_test, y_test = (_read_idx(p) for p in paths)  # type: ignore[arg-type]
-    return ImageSet(name, x_train, y_train.astype(np.int64), x_test, y_test.astype(np.int64), CLASSES[name])
+    return ImageSet(name, x_train, y_train.astype(np.int64), x_test, y_test.astype(np.int64))
 
 
 def _unpickle(path: Path) -> dict:
@@ -125,7 +107,7 @@ def _from_cifar10_folder(folder: Path, name: str) -> ImageSet | None:
     x_train = np.concatenate([_cifar_images(b) for b in batches[:5]])
     y_train = np.concatenate([np.asarray(b[b"labels"], dtype=np.int64) for b in batches[:5]])
     test = batches[5]
-    return ImageSet(name, x_train, y_train, _cifar_images(test), np.asarray(test[b"labels"], dtype=np.int64), CLASSES[name])
+    return ImageSet(name, x_train, y_train, _cifar_images(test), np.asarray(test[b"labels"], dtype=np.int64))
 
 
 def _from_cifar100_folder(folder: Path, name: str) -> ImageSet | None:
@@ -134,28 +116,37 @@ def _from_cifar100_folder(folder: Path, name: str) -> ImageSet | None:
     train, test = _unpickle(folder / "train"), _unpickle(folder / "test")
     return ImageSet(
         name, _cifar_images(train), np.asarray(train[b"coarse_labels"], dtype=np.int64),
-        _cifar_images(test), np.asarray(test[b"coarse_labels"], dtype=np.int64), CLASSES[name],
+        _cifar_images(test), np.asarray(test[b"coarse_labels"], dtype=np.int64)
     )
 
 
-TORCHVISION_LAYOUT: dict[str, tuple[str, Callable[[Path, str], ImageSet | None]]] = {
-    "mnist": ("MNIST/raw", _from_idx_folder),
-    "fashion_mnist": ("FashionMNIST/raw", _from_idx_folder),
-    "cifar10": ("cifar-10-batches-py", _from_cifar10_folder),
-    "cifar100": ("cifar-100-python", _from_cifar100_folder),
-}
+@dataclass(frozen=True)
+class ImageLayout:
+    """Where an image data set lives on disk besides the ``.npz`` layout, and how torchvision fetches it."""
+
+    folder: str
+    reader: Callable[[Path, str], ImageSet | None]
+    torchvision_class: str
 
 
-def _download(name: str, root: Path) -> None:
+MNIST_LAYOUT = ImageLayout("MNIST/raw", _from_idx_folder, "MNIST")
+FASHION_MNIST_LAYOUT = ImageLayout("FashionMNIST/raw", _from_idx_folder, "FashionMNIST")
+CIFAR10_LAYOUT = ImageLayout("cifar-10-batches-py", _from_cifar10_folder, "CIFAR10")
+CIFAR100_LAYOUT = ImageLayout("cifar-100-python", _from_cifar100_folder, "CIFAR100")
+
+
+def _download(layout: ImageLayout, root: Path) -> None:
     """Fetch the official files with torchvision (online users only)."""
-    import torchvision.datasets as tvd
+    import torchvision.datasets
 
-    dataset = {"mnist": tvd.MNIST, "fashion_mnist": tvd.FashionMNIST, "cifar10": tvd.CIFAR10, "cifar100": tvd.CIFAR100}[name]
+    dataset = getattr(torchvision.datasets, layout.torchvision_class)
     for train in (True, False):
         dataset(root=str(root), train=train, download=True)
 
 
-def _digits() -> ImageSet:
+def load_digits_images(data_root: str | os.PathLike | None = None, download: bool = False) -> ImageSet:
+    """scikit-learn's bundled 8×8 digits (no file, no download), 70/30 stratified."""
+    del data_root, download  # bundled with scikit-learn
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 
@@ -164,21 +155,17 @@ def _digits() -> ImageSet:
     x_train, x_test, y_train, y_test = train_test_split(
         x, digits.target.astype(np.int64), test_size=0.3, random_state=0, stratify=digits.target,
     )
-    return ImageSet("digits", x_train, y_train, x_test, y_test, CLASSES["digits"])
+    return ImageSet("digits", x_train, y_train, x_test, y_test)
 
 
-def load_images(name: str, data_root: str | os.PathLike | None = None, download: bool = False) -> ImageSet:
+def read_image_set(
+    name: str, layout: ImageLayout, data_root: str | os.PathLike | None = None, download: bool = False,
+) -> ImageSet:
     """Load a data set's official split as uint8 images (see the module docstring for sources).
 
     Raises:
-        ValueError: ``name`` is not one of :data:`IMAGE_DATASETS`.
         FileNotFoundError: nothing found; the message lists every place looked at.
     """
-    if name not in CLASSES:
-        msg = f"dataset must be one of {IMAGE_DATASETS}, got {name!r}."
-        raise ValueError(msg)
-    if name == "digits":
-        return _digits()
     root = resolve_data_root(data_root)
     looked: list[str] = []
     if root is not None:
@@ -186,17 +173,15 @@ def load_images(name: str, data_root: str | os.PathLike | None = None, download:
             looked.append(str(path))
             if path.exists():
                 return _from_npz(path, name)
-        sub, reader = TORCHVISION_LAYOUT[name]
-        looked.append(str(root / sub))
-        if (root / sub).is_dir() and (found := reader(root / sub, name)) is not None:
+        looked.append(str(root / layout.folder))
+        if (root / layout.folder).is_dir() and (found := layout.reader(root / layout.folder, name)) is not None:
             return found
     if download:
         target = root or Path.home() / ".cache" / "anomalib_toll"
-        _download(name, target)
-        sub, reader = TORCHVISION_LAYOUT[name]
-        if (found := reader(target / sub, name)) is not None:
+        _download(layout, target)
+        if (found := layout.reader(target / layout.folder, name)) is not None:
             return found
-        looked.append(f"{target / sub} (after download)")
+        looked.append(f"{target / layout.folder} (after download)")
     where = "\n  ".join(looked) if looked else "(no data root given)"
     msg = f"Could not find {name}. Looked in:\n  {where}\n{HOW_TO_GET}"
     raise FileNotFoundError(msg)

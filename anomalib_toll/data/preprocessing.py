@@ -7,22 +7,25 @@
   scaling with the normal class's constants — the Deep SVDD tables the Toll authors
   reuse (the min and max of the GCN values over that class's training images).
 
+Each data set's choice is one entry of :mod:`anomalib_toll.data.registry`.
+
 Example:
     >>> import numpy as np
-    >>> preprocess_images("mnist", np.zeros((2, 28, 28), np.uint8), normal_class=0).shape
+    >>> mnist = standardized(*MNIST_MEAN_STD)(0, np.zeros((0, 28, 28), np.uint8))
+    >>> mnist(np.zeros((2, 28, 28), np.uint8)).shape
     (2, 1, 28, 28)
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 # (mean, std) of pixels/255 over the training set.
-STANDARDIZE: dict[str, tuple[float, float]] = {
-    "mnist": (0.1307, 0.3081),
-    "fashion_mnist": (0.2860, 0.3530),
-    "digits": (0.3053, 0.3759),  # scikit-learn's digits scaled to 0..255, all 1797 images
-}
+MNIST_MEAN_STD = (0.1307, 0.3081)
+FASHION_MNIST_MEAN_STD = (0.2860, 0.3530)
+DIGITS_MEAN_STD = (0.3053, 0.3759)  # scikit-learn's digits scaled to 0..255, all 1797 images
 
 # Per-class (min, max) of the L1-GCN values over the class's training images.
 MIN_MAX: dict[str, tuple[tuple[float, float], ...]] = {
@@ -55,7 +58,9 @@ MIN_MAX: dict[str, tuple[tuple[float, float], ...]] = {
         (-0.8280402650205075, 10.581538445782988), (-0.7369959242164307, 10.697039838804978),
     ),
 }
-GCN_DATASETS = ("cifar10", "cifar100")
+Transform = Callable[[np.ndarray], np.ndarray]
+Preprocessing = Callable[[int, np.ndarray], Transform]
+"""Given the normal class and its training rows, the transform every split of a cell gets."""
 
 
 def _gcn_float64(x: np.ndarray) -> np.ndarray:
@@ -89,43 +94,44 @@ def to_pixels(images: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(to_nchw(np.asarray(images)), dtype=np.float32) / np.float32(255.0)
 
 
-def standardize_channels(x_train: np.ndarray, *others: np.ndarray) -> list[np.ndarray]:
-    """uint8 images → float32 NCHW standardised per channel with ``x_train``'s statistics.
+def standardized(mean: float, std: float) -> Preprocessing:
+    """pixels/255 standardised with a data set's published mean and std (MNIST, Fashion-MNIST)."""
 
-    For a user's own images, which have no published constants.
-    """
-    arrays = [to_nchw(x.astype(np.float32) / 255.0) for x in (x_train, *others)]
-    mean = arrays[0].mean(axis=(0, 2, 3), keepdims=True)
-    std = np.maximum(arrays[0].std(axis=(0, 2, 3), keepdims=True), 1e-6)
-    return [np.ascontiguousarray((a - mean) / std, dtype=np.float32) for a in arrays]
+    def fitted(normal_class: int, x_fit: np.ndarray) -> Transform:
+        del normal_class, x_fit  # fixed constants
+        return lambda x: np.ascontiguousarray(to_nchw((x.astype(np.float32) / 255.0 - mean) / std), dtype=np.float32)
+
+    return fitted
 
 
-def preprocess_images(
-    name: str,
-    x: np.ndarray,
-    normal_class: int,
-    min_max: tuple[float, float] | None = None,
-) -> np.ndarray:
-    """The paper's preprocessing of uint8 images for a normal class; float32 NCHW.
+def gcn_min_max(table: tuple[tuple[float, float], ...]) -> Preprocessing:
+    """L1 GCN, then min-max scaling with the normal class's constants from ``table`` (CIFAR)."""
 
-    Args:
-        name: Dataset name (``mnist``, ``fashion_mnist``, ``digits``, ``cifar10``, ``cifar100``).
-        x: uint8 images, ``(N, H, W)`` or ``(N, H, W, C)``.
-        normal_class: The normal class; selects the CIFAR min-max constants.
-        min_max: Constants for a class without a table entry (see :func:`class_min_max`).
-    """
-    if name in STANDARDIZE:
-        mean, std = STANDARDIZE[name]
-        return np.ascontiguousarray(to_nchw((x.astype(np.float32) / 255.0 - mean) / std), dtype=np.float32)
-    if name in GCN_DATASETS:
-        if min_max is None:
-            table = MIN_MAX[name]
-            if not 0 <= normal_class < len(table):
-                msg = f"normal_class must be in 0..{len(table) - 1} for {name}, got {normal_class}."
-                raise ValueError(msg)
-            min_max = table[normal_class]
-        lo, hi = min_max
-        gcn = global_contrast_normalization(x)
-        return np.ascontiguousarray(to_nchw((gcn - lo) / (hi - lo)), dtype=np.float32)
-    msg = f"no preprocessing known for dataset {name!r}; expected one of {(*STANDARDIZE, *GCN_DATASETS)}."
-    raise ValueError(msg)
+    def fitted(normal_class: int, x_fit: np.ndarray) -> Transform:
+        del x_fit  # the constants are published per class
+        if not 0 <= normal_class < len(table):
+            msg = f"normal_class must be in 0..{len(table) - 1}, got {normal_class}."
+            raise ValueError(msg)
+        return min_max_scaled(*table[normal_class])
+
+    return fitted
+
+
+def min_max_scaled(lo: float, hi: float) -> Transform:
+    """L1 GCN then ``(x - lo) / (hi - lo)``: constants of a class without a table entry (:func:`class_min_max`)."""
+    return lambda x: np.ascontiguousarray(to_nchw((global_contrast_normalization(x) - lo) / (hi - lo)), dtype=np.float32)
+
+
+def channel_standardized(normal_class: int, x_fit: np.ndarray) -> Transform:
+    """Per-channel standardisation with the normal training images' statistics (a user's images)."""
+    del normal_class  # one normal set
+    fit = to_nchw(x_fit.astype(np.float32) / 255.0)
+    mean = fit.mean(axis=(0, 2, 3), keepdims=True)
+    std = np.maximum(fit.std(axis=(0, 2, 3), keepdims=True), 1e-6)
+    return lambda x: np.ascontiguousarray((to_nchw(x.astype(np.float32) / 255.0) - mean) / std, dtype=np.float32)
+
+
+def raw_float32(normal_class: int, x_fit: np.ndarray) -> Transform:
+    """Rows as they are, in float32 (Arrhythmia: the authors feed the raw ODDS features)."""
+    del normal_class, x_fit
+    return lambda x: np.asarray(x, dtype=np.float32)

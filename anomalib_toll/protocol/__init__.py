@@ -1,41 +1,34 @@
 # Copyright (C) 2026 anomalib-toll contributors
 # SPDX-License-Identifier: Apache-2.0
-"""The paper's one-class protocol: splits, metrics, per-dataset defaults and the Toll runner.
+"""The paper's one-class protocol: splits, metrics, budgets and Toll's training under it.
+
+Grids of cells (seeds × classes × models) run through :mod:`anomalib_toll.benchmark`.
 
 Example:
-    >>> from anomalib_toll.protocol import Budget, run_toll_grid
-    >>> results = run_toll_grid("arrhythmia", seeds=range(10))  # doctest: +SKIP
+    >>> from anomalib_toll.protocol import Budget, make_split, train_toll
+    >>> trained = train_toll(make_split("arrhythmia"), seed=0, budget=Budget())  # doctest: +SKIP
 """
 
-from anomalib_toll.protocol.defaults import DEFAULTS, DatasetDefaults
+from anomalib_toll.protocol.budget import PAPER_EVAL_EVERY, PAPER_ITERATIONS, PAPER_SEEDS, Budget
 from anomalib_toll.protocol.metrics import auroc, evaluate, f1_at_top
-from anomalib_toll.protocol.run import (
-    Budget,
-    CellResult,
-    TollSettings,
-    TrainedToll,
-    run_toll_cell,
-    run_toll_grid,
-    summarize,
-    train_toll,
-)
-from anomalib_toll.protocol.splits import PROTOCOLS, OneClassSplit, make_split
+from anomalib_toll.protocol.splits import PROTOCOLS, OneClassSplit, check_protocol, make_split
+from anomalib_toll.protocol.toll import TollSettings, TrainedToll, make_selector, resolve_precision, train_toll
 
 __all__ = [
-    "DEFAULTS",
+    "PAPER_EVAL_EVERY",
+    "PAPER_ITERATIONS",
+    "PAPER_SEEDS",
     "PROTOCOLS",
     "Budget",
-    "CellResult",
-    "DatasetDefaults",
     "OneClassSplit",
     "TollSettings",
     "TrainedToll",
     "auroc",
+    "check_protocol",
     "evaluate",
     "f1_at_top",
+    "make_selector",
     "make_split",
-    "run_toll_cell",
-    "run_toll_grid",
-    "summarize",
+    "resolve_precision",
     "train_toll",
 ]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.metrics import f1_score, roc_auc_score
 
-from anomalib_toll.protocol.defaults import Metric
+from anomalib_toll.data.registry import Metric
 
 TOP_FRACTION = 0.15
 

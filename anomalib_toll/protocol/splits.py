@@ -26,7 +26,8 @@ from typing import Literal
 
 import numpy as np
 
-from anomalib_toll.protocol.defaults import DEFAULTS, Metric
+from anomalib_toll.data import ImageSet, get_dataset
+from anomalib_toll.data.registry import Metric
 
 Protocol = Literal["paper", "clean"]
 PROTOCOLS: tuple[str, ...] = ("paper", "clean")
@@ -73,46 +74,47 @@ def make_split(
     ``split_seed`` draws the held-out rows; the authors used one fixed split for all
     seeds (the default). Passing the run's seed instead adds the split's variance.
     """
-    if dataset not in DEFAULTS:
-        msg = f"dataset must be one of {tuple(DEFAULTS)}, got {dataset!r}."
+    spec = get_dataset(dataset)
+    if not 0 <= normal_class < spec.n_classes:
+        msg = f"normal_class must be in 0..{spec.n_classes - 1} for {dataset}, got {normal_class}."
         raise ValueError(msg)
-    if dataset == "arrhythmia":
-        return _arrhythmia_split(split_seed, data_root)
-    if dataset == "folder":
-        return _folder_split(split_seed, data_root)
-    return _image_split(dataset, normal_class, split_seed, data_root, download)
+    data = spec.read(data_root, download)
+    if isinstance(data, ImageSet):
+        x_train, y_train, x_val, y_val, x_test, y_test = _official_split(data, normal_class, split_seed)
+    else:
+        x, y = data
+        train, val, test = _labelled_split(dataset, y, split_seed)
+        x_train, y_train, x_val, y_val, x_test, y_test = x[train], y[train], x[val], y[val], x[test], y[test]
+    del y_train  # all normal
+    transform = spec.preprocess(normal_class, x_train)
+    return OneClassSplit(
+        dataset=dataset, normal_class=normal_class, x_train=transform(x_train), x_val=transform(x_val),
+        y_val=y_val.astype(np.int64), x_test=transform(x_test), y_test=y_test.astype(np.int64), metric=spec.metric,
+    )
 
 
-def _image_split(dataset: str, normal_class: int, split_seed: int, data_root: str | None, download: bool) -> OneClassSplit:
-    from anomalib_toll.data import load_images, preprocess_images
-
-    images = load_images(dataset, data_root=data_root, download=download)
-    n_classes = len(images.classes)
-    if not 0 <= normal_class < n_classes:
-        msg = f"normal_class must be in 0..{n_classes - 1} for {dataset}, got {normal_class}."
-        raise ValueError(msg)
+def _official_split(images: ImageSet, normal_class: int, split_seed: int) -> tuple[np.ndarray, ...]:
+    """The official test set; 10,000 labelled training images (a sixth of smaller sets) held out; normal rest trains."""
     n_train = len(images.y_train)
     val_size = min(VAL_SIZE, n_train // 6)  # 10,000 of 60,000 in the paper; a sixth of smaller sets
     val_idx = np.random.default_rng(split_seed).choice(n_train, size=val_size, replace=False)
     keep = np.ones(n_train, dtype=bool)
     keep[val_idx] = False
     train_idx = np.flatnonzero(keep & (images.y_train == normal_class))
-    return OneClassSplit(
-        dataset=dataset,
-        normal_class=normal_class,
-        x_train=preprocess_images(dataset, images.x_train[train_idx], normal_class),
-        x_val=preprocess_images(dataset, images.x_train[val_idx], normal_class),
-        y_val=(images.y_train[val_idx] != normal_class).astype(np.int64),
-        x_test=preprocess_images(dataset, images.x_test, normal_class),
-        y_test=(images.y_test != normal_class).astype(np.int64),
-        metric=DEFAULTS[dataset].metric,
+    anomalous = lambda labels: (labels != normal_class).astype(np.int64)  # noqa: E731
+    return (
+        images.x_train[train_idx], anomalous(images.y_train[train_idx]),
+        images.x_train[val_idx], anomalous(images.y_train[val_idx]),
+        images.x_test, anomalous(images.y_test),
     )
 
 
-def _labelled_split(dataset: str, x: np.ndarray, y: np.ndarray, split_seed: int) -> tuple[np.ndarray, ...]:
+def _labelled_split(dataset: str, y: np.ndarray, split_seed: int) -> tuple[np.ndarray, ...]:
     """Row indices: 20 % test and 30 % validation of each label, the remaining normals train.
 
-    The paper's Arrhythmia split (Sec. 4.1), also used for a user's folder of images.
+    The paper's Arrhythmia split (Sec. 4.1), also used for a user's folder of images. On
+    Arrhythmia the test set holds only ~13 anomalies, so F1 moves in steps of ~7 points
+    with the split: compare protocols on the same ``split_seed``.
     """
     rng = np.random.default_rng(split_seed)
     parts: dict[str, list[np.ndarray]] = {"test": [], "val": [], "train": []}
@@ -125,38 +127,9 @@ def _labelled_split(dataset: str, x: np.ndarray, y: np.ndarray, split_seed: int)
             parts["train"].append(idx[n_test + n_val :])
     test, val, train = (np.concatenate(parts[k]) for k in ("test", "val", "train"))
     if len(train) < 2 or not (y[test] == 1).any():
-        msg = f"{dataset}: too few samples to split ({int((y == 0).sum())} normal, {int((y == 1).sum())} anomalous); need ≥ 4 normal and ≥ 2 anomalous."
+        msg = (
+            f"{dataset}: too few samples to split ({int((y == 0).sum())} normal, {int((y == 1).sum())} anomalous); "
+            "need ≥ 4 normal and ≥ 2 anomalous."
+        )
         raise ValueError(msg)
     return train, val, test
-
-
-def _arrhythmia_split(split_seed: int, data_root: str | None) -> OneClassSplit:
-    """The paper's split of raw ODDS features (no scaling, as in the authors' code).
-
-    The test set holds only ~13 anomalies, so F1 moves in steps of ~7 points with the
-    split: compare protocols on the same ``split_seed``.
-    """
-    from anomalib_toll.data import load_arrhythmia
-
-    x, y = load_arrhythmia(data_root)
-    train, val, test = _labelled_split("arrhythmia", x, y, split_seed)
-    as_float = lambda rows: x[rows].astype(np.float32)  # noqa: E731
-    return OneClassSplit(
-        dataset="arrhythmia", normal_class=0, x_train=as_float(train), x_val=as_float(val),
-        y_val=y[val].astype(np.int64), x_test=as_float(test), y_test=y[test].astype(np.int64), metric="f1",
-    )
-
-
-def _folder_split(split_seed: int, data_root: str | None) -> OneClassSplit:
-    """A user's ``normal/`` and ``abnormal/`` images, standardised per channel with the training normals."""
-    from anomalib_toll.data import load_folder, standardize_channels
-
-    normal, abnormal = load_folder(data_root)
-    x = np.concatenate([normal, abnormal])
-    y = np.concatenate([np.zeros(len(normal), np.int64), np.ones(len(abnormal), np.int64)])
-    train, val, test = _labelled_split("folder", x, y, split_seed)
-    x_train, x_val, x_test = standardize_channels(x[train], x[val], x[test])
-    return OneClassSplit(
-        dataset="folder", normal_class=0, x_train=x_train, x_val=x_val, y_val=y[val],
-        x_test=x_test, y_test=y[test], metric="auroc",
-    )

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from anomalib_toll.benchmark.store import Row
+from anomalib_toll.record import Row
 from anomalib_toll.report.tables import _stats
 
 

@@ -3,7 +3,7 @@
 """Paper-style tables: rows = normal classes, columns = models, "mean ± std" in % over seeds.
 
 Example:
-    >>> from anomalib_toll.benchmark.store import Row
+    >>> from anomalib_toll.record import Row
     >>> rows = [Row("digits", 0, s, m, "paper", "auroc", v, v, 1.0, 0.1, 100.0, "", "")
     ...         for s, (m, v) in enumerate([("toll", 0.9), ("iforest", 0.8)])]
     >>> print(summary_table(rows, "value").splitlines()[2])
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from anomalib_toll.benchmark.store import Row
+from anomalib_toll.record import Row
 
 
 def _stats(rows: Sequence[Row], field: str) -> tuple[list[int], list[str], dict[tuple[int, str], list[float]]]:

@@ -1,10 +1,11 @@
 # Copyright (C) 2026 anomalib-toll contributors
 # SPDX-License-Identifier: Apache-2.0
-"""Model adapters for the benchmark: Toll, any PyOD detector, any anomalib model.
+"""Model adapters for the benchmark, and the one model registry.
 
-Adding a model family = adding one :class:`Runner`; a single model is named by a short
-name (``toll``, ``iforest``, ``padim``) or by class path (``pyod.models.lof.LOF``,
-``anomalib.models.Cfa``).
+A model is named by a row of :data:`MODELS` (``toll``, ``iforest``, ``fitymi_toll``), by a
+PyOD class path (``pyod.models.lof.LOF``), or by any anomalib model's own name or class
+path (``padim``, ``patchcore``, ``anomalib.models.Cfa``). Adding a model family is one
+:class:`Runner` adapter and its rows here.
 
 Example:
     >>> [make_runner(name).name for name in ("toll", "toll_beta0", "iforest")]
@@ -13,35 +14,44 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
-from anomalib_toll.runners.anomalib import SHORT_NAMES as ANOMALIB_MODELS
 from anomalib_toll.runners.anomalib import AnomalibRunner
 from anomalib_toll.runners.base import Runner
 from anomalib_toll.runners.fitymi import FitymiRunner
-from anomalib_toll.runners.pyod import SHORT_NAMES as PYOD_MODELS
-from anomalib_toll.runners.pyod import PyODRunner
+from anomalib_toll.runners.pyod import PYOD_MODELS, PyODRunner
 from anomalib_toll.runners.toll import TollRunner
+
+MODELS: dict[str, Callable[..., Runner]] = {
+    "toll": TollRunner,
+    "toll_beta0": partial(TollRunner, beta=0.0),
+    "fitymi": partial(FitymiRunner, collapse_weight=0.0),
+    "fitymi_toll": FitymiRunner,
+    **{name: partial(PyODRunner, path) for name, path in PYOD_MODELS.items()},
+}
 
 
 def make_runner(name: str, protocol: str = "paper", device: str | None = None, **options: Any) -> Runner:
-    """The runner for a model name or class path; ``options`` go to the model.
+    """The adapter for a model name or class path; ``options`` go to the model.
 
-    E.g. ``n_estimators=50`` for ``iforest``, ``fake_source="fakes.npy"`` for ``fitymi_toll``,
-    ``pre_trained=True`` for ``padim``, ``precision="32"`` for ``toll``.
+    E.g. ``n_estimators=50`` for ``iforest``, ``latent_dim=8`` for ``toll``,
+    ``fake_source="fakes.npy"`` for ``fitymi_toll``, ``pre_trained=True`` for ``padim``.
+    Anything not in :data:`MODELS` or under ``pyod.`` is looked up among anomalib's models.
+
+    Raises:
+        ValueError: unknown model, or an argument the model does not take (named).
     """
-    key = name.strip().lower()
-    if key in ("toll", "toll_beta0"):
-        return TollRunner(protocol=protocol, device=device, **({"beta": 0.0} if key == "toll_beta0" else {}), **options)
-    if key in ("fitymi", "fitymi_toll"):
-        return FitymiRunner(collapse_weight=0.0 if key == "fitymi" else 1.0, device=device, **options)
-    if key in PYOD_MODELS or key.startswith("pyod."):
-        return PyODRunner(name.strip(), **options)
-    if key in ANOMALIB_MODELS or key.startswith("anomalib."):
-        return AnomalibRunner(name.strip(), device=device, **options)
-    known = ["toll", "toll_beta0", "fitymi", "fitymi_toll", *PYOD_MODELS, *ANOMALIB_MODELS]
-    msg = f"unknown model {name!r}: use one of {known} or a class path like pyod.models.lof.LOF"
-    raise ValueError(msg)
+    name = name.strip()
+    factory = MODELS.get(name.lower())
+    if factory is None:
+        factory = partial(PyODRunner, name) if name.startswith("pyod.") else partial(AnomalibRunner, name)
+    try:
+        return factory(protocol=protocol, device=device, **options)
+    except TypeError as err:  # an argument the adapter does not take
+        msg = f"model {name!r}: {err}; see the model's documentation for its arguments."
+        raise ValueError(msg) from err
 
 
-__all__ = ["AnomalibRunner", "FitymiRunner", "PyODRunner", "Runner", "TollRunner", "make_runner"]
+__all__ = ["MODELS", "AnomalibRunner", "FitymiRunner", "PyODRunner", "Runner", "TollRunner", "make_runner"]

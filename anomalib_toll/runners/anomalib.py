@@ -9,8 +9,8 @@ are no pretrained backbones: ``pre_trained=False`` is passed to models that take
 ``note`` says so in the results.
 
 Example:
-    >>> AnomalibRunner("padim").name
-    'padim'
+    >>> AnomalibRunner("padim").name, AnomalibRunner("anomalib.models.Cfa").name
+    ('padim', 'cfa')
 """
 
 from __future__ import annotations
@@ -21,27 +21,57 @@ import tempfile
 import numpy as np
 import torch
 
-from anomalib_toll.protocol import Budget, DEFAULTS, OneClassSplit
-from anomalib_toll.protocol.run import as_tensor
+from anomalib_toll.core import score_in_batches
+from anomalib_toll.protocol import Budget, OneClassSplit
 from anomalib_toll.runners.base import Runner
 from anomalib_toll.runners.pyod import import_class
 
-SHORT_NAMES = {
-    "ganomaly": "anomalib.models.Ganomaly",
-    "padim": "anomalib.models.Padim",
-    "dfm": "anomalib.models.Dfm",
-    "dfkde": "anomalib.models.Dfkde",
-    "fastflow": "anomalib.models.Fastflow",
-}
 SCORE_BATCH = 256
 
 
-class AnomalibRunner(Runner):
-    """An anomalib model by short name (``padim``, ``ganomaly``, ...) or class path."""
+def anomalib_model_class(model: str) -> type:
+    """An anomalib model class by anomalib's own name (``padim``, ``efficient_ad``; as ``get_model``) or class path."""
+    if "." in model:
+        return import_class(model)
+    import anomalib.models
+    from anomalib.models import list_models
 
-    def __init__(self, model: str, image_size: int = 64, pre_trained: bool = False, device: str | None = None, **kwargs: object) -> None:
-        self.path = SHORT_NAMES.get(model.lower(), model)
-        self.name = model.lower() if model.lower() in SHORT_NAMES else self.path.rpartition(".")[2].lower()
+    by_name = {name.lower(): name for name in list_models(case="pascal")}  # get_model's own matching
+    key = model.lower().replace("_", "")
+    if key not in by_name:
+        msg = (
+            f"unknown model {model!r}: not a model of this package, nor an anomalib model "
+            f"({', '.join(sorted(list_models(case='snake')))}), nor a class path like pyod.models.lof.LOF."
+        )
+        raise ValueError(msg)
+    return getattr(anomalib.models, by_name[key])
+
+
+class AnomalibRunner(Runner):
+    """Any anomalib model, by anomalib's name (``padim``, ``ganomaly``, ``patchcore``, ...) or class path.
+
+    Args:
+        model: Name as ``anomalib.models.get_model`` takes it, or a class path.
+        image_size: Images are resized up to at least this size. Defaults to ``64``.
+        pre_trained: Pretrained backbone weights (needs them locally or online). Defaults to ``False``.
+        protocol: Unused: anomalib models are scored at their last step. Defaults to ``"paper"``.
+        device: Lightning accelerator (``"cpu"``, ``"gpu"``); ``None`` lets Lightning choose. Defaults to ``None``.
+        **kwargs: More arguments of the model class.
+    """
+
+    def __init__(
+        self, model: str, image_size: int = 64, pre_trained: bool = False, protocol: str = "paper",
+        device: str | None = None, **kwargs: object,
+    ) -> None:
+        del protocol  # see Args
+        self.cls = anomalib_model_class(model)
+        self.path = f"{self.cls.__module__.split('.image.')[0]}.{self.cls.__name__}"
+        self.name = self.cls.__name__.lower() if "." in model else model.lower()
+        try:
+            inspect.signature(self.cls).bind_partial(**kwargs)
+        except TypeError as err:
+            msg = f"{self.path}: {err} (see its documentation for the accepted arguments)"
+            raise ValueError(msg) from err
         self.image_size = image_size
         self.pre_trained = pre_trained
         self.device = device
@@ -52,7 +82,7 @@ class AnomalibRunner(Runner):
         from anomalib.pre_processing import PreProcessor
         from torchvision.transforms.v2 import Resize
 
-        cls = import_class(self.path)
+        cls = self.cls
         accepted = inspect.signature(cls.__init__).parameters
         params = dict(self.kwargs)
         if "pre_trained" in accepted:
@@ -70,10 +100,10 @@ class AnomalibRunner(Runner):
         from anomalib.engine import Engine
         from lightning.pytorch import seed_everything
 
-        from anomalib_toll.data.one_class_datamodule import SplitDataModule
+        from anomalib_toll.models import SplitDataModule
 
         seed_everything(seed, verbose=False)
-        batch_size = min(budget.batch_size or DEFAULTS[split.dataset].batch_size, len(split.x_train))
+        batch_size = min(budget.batch_size or len(split.x_train), len(split.x_train))
         self.model = self._build(split, batch_size)
         datamodule = SplitDataModule(split, train_batch_size=batch_size, eval_batch_size=SCORE_BATCH)
         with tempfile.TemporaryDirectory() as root:
@@ -84,16 +114,18 @@ class AnomalibRunner(Runner):
             engine.fit(self.model, datamodule=datamodule)
         return self
 
-    @torch.inference_mode()
     def score(self, x: np.ndarray) -> np.ndarray:
-        self.model.eval()
-        device = next(self.model.parameters()).device
-        scores = []
-        for start in range(0, len(x), SCORE_BATCH):
-            batch = as_tensor(x[start : start + SCORE_BATCH]).to(device)
-            batch = batch.expand(-1, 3, -1, -1) if batch.shape[1] == 1 else batch
-            scores.append(self.model.model(self.model.pre_processor(batch)).pred_score.float().flatten().cpu())
-        return torch.cat(scores).numpy().astype(np.float64)
+        """Image scores of the model's torch network on the images (gray ones as three equal channels)."""
+        model = self.model
+        model.eval()
 
-    def settings(self) -> str:
+        def image_scores(batch: torch.Tensor) -> torch.Tensor:
+            batch = batch.expand(-1, 3, -1, -1) if batch.shape[1] == 1 else batch
+            return model.model(model.pre_processor(batch)).pred_score
+
+        return score_in_batches(image_scores, x, SCORE_BATCH, next(model.parameters()).device).numpy().astype(np.float64)
+
+    def settings(self, dataset: str) -> str:
+        """The class, the image size, the backbone weights and the arguments given."""
+        del dataset  # anomalib's defaults do not depend on the data set
         return f"{self.path}(image_size={self.image_size}, pre_trained={self.pre_trained}, {self.kwargs})"

@@ -9,6 +9,8 @@ Example:
     ...         return self
     ...     def score(self, x):
     ...         return np.zeros(len(x))
+    >>> Constant().resolve_budget(Budget(iterations=10), "mnist").batch_size
+    1000
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ class Runner(ABC):
 
     name: str = "runner"
     note: str = ""
+    default_batch_size: int | None = None  # None: the dataset's paper batch size
 
     @abstractmethod
     def fit(self, split: OneClassSplit, seed: int, budget: Budget) -> Runner:
@@ -37,6 +40,11 @@ class Runner(ABC):
     def score(self, x: np.ndarray) -> np.ndarray:
         """Anomaly scores of preprocessed rows/images; larger is more anomalous."""
 
-    def settings(self) -> str:
-        """A short description of the settings that change the results (part of the resume key)."""
+    def resolve_budget(self, budget: Budget, dataset: str) -> Budget:
+        """The budget this model actually trains with on ``dataset`` (what results record)."""
+        return budget.resolve(dataset, self.default_batch_size)
+
+    def settings(self, dataset: str) -> str:
+        """The settings that change the results on ``dataset``, resolved (part of the resume key)."""
+        del dataset  # most models have no per-dataset defaults
         return self.name

@@ -14,10 +14,9 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
-from anomalib_toll.protocol import Budget, OneClassSplit
+from anomalib_toll.protocol import OneClassSplit
 from anomalib_toll.runners.anomalib import AnomalibRunner
 
 FITYMI_BATCH = 8  # normal images per step; the fakes double it to FITYMI's 16
@@ -39,6 +38,8 @@ class FitymiRunner(AnomalibRunner):
             (``backbone_kwargs``, ``frozen_blocks``, ``lr``, ...).
     """
 
+    default_batch_size = FITYMI_BATCH
+
     def __init__(
         self,
         collapse_weight: float = 1.0,
@@ -47,10 +48,14 @@ class FitymiRunner(AnomalibRunner):
         weights_file: str | None = None,
         pretrained: bool = True,
         image_size: int = 224,
+        protocol: str = "paper",
         device: str | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__("anomalib_toll.models.FitymiToll", image_size=image_size, pre_trained=pretrained, device=device, **kwargs)
+        super().__init__(
+            "anomalib_toll.models.FitymiToll", image_size=image_size, pre_trained=pretrained, protocol=protocol,
+            device=device, **kwargs,
+        )
         self.name = "fitymi" if collapse_weight == 0 else "fitymi_toll"
         self.collapse_weight = collapse_weight
         self.fake_source = fake_source
@@ -67,12 +72,9 @@ class FitymiRunner(AnomalibRunner):
             collapse_weight=self.collapse_weight, fake_source=self.fake_source, visualizer=False, **self.kwargs,
         )
 
-    def fit(self, split: OneClassSplit, seed: int, budget: Budget) -> FitymiRunner:
-        """Train for ``budget.iterations`` steps of ``budget.batch_size`` (default 8) normal images + as many fakes."""
-        super().fit(split, seed, replace(budget, batch_size=budget.batch_size or FITYMI_BATCH))
-        return self
-
-    def settings(self) -> str:
+    def settings(self, dataset: str) -> str:
+        """Collapse weight, fakes, backbone and crop size."""
+        del dataset  # FITYMI's settings do not depend on the data set
         return (
             f"{self.name}(collapse_weight={self.collapse_weight}, fakes={self.fake_source}, backbone={self.backbone}, "
             f"weights={self.weights_file}, pretrained={self.pre_trained}, image_size={self.image_size}, {self.kwargs})"

@@ -12,7 +12,7 @@ Toll does (``iterations × batch_size``), capped to keep CPU runs short; seeds g
 ``random_state`` where a detector takes one.
 
 Example:
-    >>> PyODRunner("iforest").name
+    >>> PyODRunner("pyod.models.iforest.IForest").name
     'iforest'
     >>> PyODRunner("pyod.models.lof.LOF").name
     'lof'
@@ -25,10 +25,10 @@ import inspect
 
 import numpy as np
 
-from anomalib_toll.protocol import Budget, DEFAULTS, OneClassSplit
+from anomalib_toll.protocol import Budget, OneClassSplit
 from anomalib_toll.runners.base import Runner
 
-SHORT_NAMES = {
+PYOD_MODELS = {
     "iforest": "pyod.models.iforest.IForest",
     "ocsvm": "pyod.models.ocsvm.OCSVM",
     "kde": "pyod.models.kde.KDE",
@@ -51,10 +51,15 @@ def import_class(path: str) -> type:
 
 
 class PyODRunner(Runner):
-    """A PyOD detector by short name (``iforest``, ``ocsvm``, ...) or class path."""
+    """A PyOD detector by class path (the registry maps short names like ``iforest`` to theirs).
 
-    def __init__(self, model: str, **kwargs: object) -> None:
-        self.path = SHORT_NAMES.get(model.lower(), model)
+    ``protocol`` and ``device`` are accepted for a uniform adapter interface: PyOD models
+    select no checkpoint and choose their own device.
+    """
+
+    def __init__(self, model: str, protocol: str = "paper", device: str | None = None, **kwargs: object) -> None:
+        del protocol, device  # see the class docstring
+        self.path = model
         self.cls = import_class(self.path)
         try:
             inspect.signature(self.cls).bind_partial(**kwargs)
@@ -62,7 +67,7 @@ class PyODRunner(Runner):
             msg = f"{self.path}: {err} (see its documentation for the accepted arguments)"
             raise ValueError(msg) from err
         self.kwargs = kwargs
-        self.name = model.lower() if model.lower() in SHORT_NAMES else self.cls.__name__.lower()
+        self.name = self.cls.__name__.lower()
         self.detector = None
         self.scaler = None
 
@@ -72,8 +77,7 @@ class PyODRunner(Runner):
         if "random_state" in accepted:
             params.setdefault("random_state", seed)
         if "epoch_num" in accepted:
-            batch = budget.batch_size or DEFAULTS[split.dataset].batch_size
-            epochs = round(budget.iterations * batch / max(len(split.x_train), 1))
+            epochs = round(budget.iterations * (budget.batch_size or 1) / max(len(split.x_train), 1))
             params.setdefault("epoch_num", int(np.clip(epochs, 1, MAX_EPOCHS)))
         if "verbose" in accepted:
             params.setdefault("verbose", 0)
@@ -96,5 +100,7 @@ class PyODRunner(Runner):
         rows = x.reshape(len(x), -1)
         return rows if self.scaler is None else self.scaler.transform(rows)
 
-    def settings(self) -> str:
+    def settings(self, dataset: str) -> str:
+        """The class path and the arguments given (PyOD's defaults for the rest)."""
+        del dataset  # PyOD's defaults do not depend on the data set
         return f"{self.path}({self.kwargs})"

@@ -123,13 +123,53 @@ def test_pyod_runner_standardises_tabular_rows_only():
     x = rng.normal(size=(50, 3)) * np.array([1.0, 1e4, 1e-3])
     split = make_split("digits", 0)
     tabular = type(split)("t", 0, x.astype(np.float32), x[:5], np.zeros(5), x[:5], np.zeros(5), "auroc")
-    runner = PyODRunner("iforest").fit(tabular, 0, TINY)
+    runner = make_runner("iforest").fit(tabular, 0, TINY)
     np.testing.assert_allclose(runner._rows(x).std(axis=0), 1.0, rtol=1e-6)
-    assert PyODRunner("iforest").fit(split, 0, TINY).scaler is None  # images: already normalised
+    assert make_runner("iforest").fit(split, 0, TINY).scaler is None  # images: already normalised
 
 
 def test_toll_runners_name_the_ablation():
     assert [make_runner(n).name for n in ("toll", "toll_beta0")] == ["toll", "toll_beta0"]
+    assert make_runner("toll", beta=0.0).name == "toll_beta0"
+
+
+def test_toll_takes_every_hyperparameter_through_model_args(tmp_path):
+    args = {"toll": {"latent_dim": 8, "lr": 0.01, "norm": 1, "beta": 2.0}}
+    rows = run_benchmark("digits", ["toll"], tmp_path, classes=[0], budget=TINY, progress=False, model_args=args)
+    assert "beta=2, norm=1, latent_dim=8, lr=0.01" in rows[0].settings
+
+
+def test_parallel_cells_match_serial_cells(tmp_path):
+    """Workers run one thread each; on one thread here too, the numbers agree exactly."""
+    import torch
+
+    kwargs = dict(classes=[2], seeds=[0, 1], budget=TINY, progress=False)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        serial = run_benchmark("digits", ["toll"], tmp_path / "serial", workers=1, **kwargs)
+    finally:
+        torch.set_num_threads(threads)
+    parallel = run_benchmark("digits", ["toll"], tmp_path / "parallel", workers=2, **kwargs)
+    assert sorted((r.seed, r.value) for r in serial) == sorted((r.seed, r.value) for r in parallel)
+
+
+def test_ray_executor_on_a_local_ray_instance_gives_the_local_rows(tmp_path):
+    ray = pytest.importorskip("ray", reason="the ray extra is not installed")
+    ray.init(num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)
+    try:
+        kwargs = dict(classes=[0], seeds=[0], budget=TINY, progress=False)
+        ray_rows = run_benchmark("digits", ["iforest", "ecod"], tmp_path / "ray", executor="ray", **kwargs)
+        local_rows = run_benchmark("digits", ["iforest", "ecod"], tmp_path / "local", **kwargs)
+        key = lambda r: (r.seed, r.model, r.value, r.settings)  # noqa: E731
+        assert sorted(map(key, ray_rows)) == sorted(map(key, local_rows))
+
+        bad = {"iforest": {"n_estimators": -1}}  # accepted by the signature, rejected by scikit-learn at fit
+        with pytest.raises(BenchmarkError, match="iforest class 0 seed 0: InvalidParameterError") as err:
+            run_benchmark("digits", ["iforest", "ecod"], tmp_path / "fail", executor="ray", model_args=bad, **kwargs)
+        assert [r.model for r in err.value.rows] == ["ecod"]  # reported like the local executor: others saved
+    finally:
+        ray.shutdown()
 
 
 @pytest.fixture
@@ -202,7 +242,7 @@ def test_ray_executor_collects_every_cell_whatever_the_completion_order(tmp_path
     kwargs = dict(classes=[0], seeds=[0, 1], budget=TINY, progress=False)
     ray_rows = run_benchmark("digits", ["iforest", "ecod"], tmp_path / "ray", executor="ray", **kwargs)
     local_rows = run_benchmark("digits", ["iforest", "ecod"], tmp_path / "local", **kwargs)
-    assert [(r.seed, r.model) for r in ray_rows] == [(1, "ecod"), (1, "iforest"), (0, "ecod"), (0, "iforest")]
+    assert [(r.seed, r.model) for r in ray_rows] == [(0, "iforest"), (0, "ecod"), (1, "iforest"), (1, "ecod")]  # grid order
     key = lambda r: (r.seed, r.model, r.value)  # noqa: E731
     assert sorted(map(key, ray_rows)) == sorted(map(key, local_rows))
 
@@ -232,9 +272,9 @@ def test_download_flag_reaches_the_data_loader(tmp_path, monkeypatch):
     seen = {}
     real = grid.make_split
 
-    def spy(dataset, normal_class, **kwargs):
+    def spy(dataset, normal_class, split_seed, **kwargs):
         seen.update(kwargs)
-        return real(dataset, normal_class)
+        return real(dataset, normal_class, split_seed)
 
     monkeypatch.setattr(grid, "make_split", spy)
     grid._split.cache_clear()

@@ -3,7 +3,14 @@
 import numpy as np
 import pytest
 
-from anomalib_toll.data import MIN_MAX, class_min_max, global_contrast_normalization, load_images, preprocess_images
+from anomalib_toll.data import (
+    MIN_MAX,
+    class_min_max,
+    global_contrast_normalization,
+    load_images,
+    min_max_scaled,
+    preprocess_images,
+)
 from tests.conftest import require
 
 
@@ -41,7 +48,7 @@ def test_cifar_min_max_uses_the_normal_class_constants():
 def test_explicit_min_max_for_classes_without_a_table_entry():
     x = np.random.default_rng(0).integers(0, 256, size=(5, 32, 32, 3)).astype(np.uint8)
     constants = class_min_max(x)
-    out = preprocess_images("cifar10", x, normal_class=0, min_max=constants)
+    out = min_max_scaled(*constants)(x)
     assert out.min() == pytest.approx(0.0, abs=1e-6) and out.max() == pytest.approx(1.0, abs=1e-6)
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from anomalib_toll.protocol.defaults import DEFAULTS
+from anomalib_toll.data import DATASETS
 
 pytest.importorskip("anomalib", reason="the anomalib extra is not installed")
 CONFIGS = Path(__file__).parents[2] / "configs"
@@ -21,7 +21,7 @@ def build(spec: dict) -> object:
 def test_paper_configs_match_the_authors_hyperparameters(dataset):
     config = yaml.safe_load((CONFIGS / f"toll_{dataset}.yaml").read_text())
     model, data = build(config["model"]), build(config["data"])
-    paper = DEFAULTS[dataset]
+    paper = DATASETS[dataset].defaults
     assert (model.beta, model.latent_dim, model.lr) == (paper.beta, paper.latent_dim, paper.lr)
     assert (data.dataset, data.train_batch_size) == (dataset, paper.batch_size)
     trainer = config["trainer"]

@@ -14,7 +14,7 @@ from tests.models.conftest import SIZE, folder_args
 pytest.importorskip("anomalib", reason="the anomalib extra is not installed")
 timm = pytest.importorskip("timm", reason="timm is not installed")
 
-from anomalib_toll.data.fakes import CutPasteFakes, fake_presenter, make_fake_source  # noqa: E402
+from anomalib_toll.models.data.fakes import CutPasteFakes, fake_presenter, make_fake_source  # noqa: E402
 from anomalib_toll.data.preprocessing import preprocess_images  # noqa: E402
 from anomalib_toll.models import Fitymi, FitymiToll  # noqa: E402
 from anomalib_toll.models.image.fitymi_toll import torch_model  # noqa: E402
@@ -191,7 +191,7 @@ def test_paper_configs_hold_fitymis_settings(dataset):
     assert (model["lr"], model["weight_decay"], model["k"], model["collapse_weight"]) == (4e-4, 5e-5, 2, 1.0)
     assert (model["frozen_blocks"], model["image_size"], model["fakes_by_class"]) == (6, 224, True)
     data = config["data"]["init_args"]
-    assert config["data"]["class_path"] == "anomalib_toll.data.PixelOneClass"
+    assert config["data"]["class_path"] == "anomalib_toll.models.PixelOneClass"
     assert (data["dataset"], data["train_batch_size"], config["trainer"]["max_epochs"]) == (dataset, 8, 30)
     built = FitymiToll(**{**model, "pretrained": False, "backbone_kwargs": {"depth": 6}})
     assert built.lr == 4e-4 and built.fake_source.endswith(f"{dataset}.npy")

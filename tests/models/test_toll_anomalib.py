@@ -87,7 +87,7 @@ def test_engine_on_folder_with_masks_reports_image_and_pixel_auroc(folder_datase
 
 
 def test_monitored_checkpoint_is_what_gets_tested(tmp_path):
-    from anomalib_toll.data import OneClass
+    from anomalib_toll.models import OneClass
 
     checkpoint = ModelCheckpoint(dirpath=tmp_path / "ckpt", monitor="image_AUROC", mode="max", filename="best")
     model = Toll(beta=10.0, lr=1e-3)
@@ -144,7 +144,7 @@ def test_cli_forms_train_and_report_image_auroc(folder_dataset, tmp_path, comman
 
 
 def test_cli_trains_on_the_one_class_datamodule(tmp_path):
-    args = [str(BIN / "anomalib"), "train", "--model", "Toll", "--data", "anomalib_toll.data.OneClass",
+    args = [str(BIN / "anomalib"), "train", "--model", "Toll", "--data", "anomalib_toll.models.OneClass",
             "--data.dataset", "digits", "--data.normal_class", "8", "--data.train_batch_size", "64", *STEPS,
             "--trainer.accelerator", "cpu", "--default_root_dir", str(tmp_path)]
     proc = subprocess.run(args, capture_output=True, text=True, timeout=600)
@@ -185,7 +185,7 @@ def test_score_auroc_is_exact_on_large_raw_scores_where_anomalibs_saturates():
 
 
 def test_validation_auroc_that_selects_checkpoints_is_the_raw_score_auroc(tmp_path):
-    from anomalib_toll.data import OneClass
+    from anomalib_toll.models import OneClass
     from anomalib_toll.protocol import auroc
 
     datamodule = OneClass(dataset="digits", normal_class=8, train_batch_size=64)

@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from anomalib_toll.protocol import Budget, TollSettings, make_split, run_toll_cell, run_toll_grid, train_toll
-from anomalib_toll.protocol.run import make_selector, resolve_precision
+from anomalib_toll.protocol import Budget, TollSettings, evaluate, make_split, make_selector, resolve_precision, train_toll
 from tests.conftest import require
 
 TINY = Budget(iterations=30, batch_size=64, eval_every=10)
@@ -40,7 +39,7 @@ def test_bad_dataset_and_class_are_rejected():
     with pytest.raises(ValueError, match="normal_class must be in 0..9"):
         make_split("digits", normal_class=10)
     with pytest.raises(ValueError, match="protocol must be one of"):
-        run_toll_cell("digits", 0, protocol="oracle", budget=TINY)
+        train_toll(make_split("digits", 0), protocol="oracle", budget=TINY)
 
 
 def test_clean_selector_sees_only_normal_validation_rows(digits_split):
@@ -56,28 +55,22 @@ def test_paper_selector_scores_labelled_validation(digits_split):
 
 
 @pytest.mark.parametrize("protocol", ["paper", "clean"])
-def test_cell_trains_keeps_a_validated_checkpoint_and_beats_chance(digits_split, protocol):
-    result = run_toll_cell("digits", 3, seed=0, split=digits_split, protocol=protocol, budget=Budget(120, 64, 20))
-    assert result.metric == "auroc" and result.value > 0.8
-    assert result.best_step in range(20, 121, 20)
+def test_training_keeps_a_validated_checkpoint_and_beats_chance(digits_split, protocol):
+    trained = train_toll(digits_split, seed=0, protocol=protocol, budget=Budget(120, 64, 20))
+    assert evaluate("auroc", trained.score(digits_split.x_test), digits_split.y_test) > 0.8
+    assert trained.fit.best_step in range(20, 121, 20)
 
 
-def test_same_seed_same_result_other_seed_differs(digits_split):
-    a = run_toll_cell("digits", 3, seed=5, split=digits_split, budget=TINY)
-    b = run_toll_cell("digits", 3, seed=5, split=digits_split, budget=TINY)
-    c = run_toll_cell("digits", 3, seed=6, split=digits_split, budget=TINY)
-    assert a.value == b.value and a.best_step == b.best_step
-    assert a.value != c.value
-
-
-def test_beta_zero_runs_are_named_as_the_ablation(digits_split):
-    result = run_toll_cell("digits", 3, split=digits_split, settings=TollSettings(beta=0.0), budget=TINY)
-    assert result.model == "toll_beta0"
+def test_same_seed_same_scores_other_seed_differs(digits_split):
+    a, b, c = (train_toll(digits_split, seed=s, budget=TINY).score(digits_split.x_test) for s in (5, 5, 6))
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
 
 
 def test_training_uses_paper_defaults_unless_overridden(digits_split):
     trained = train_toll(digits_split, settings=TollSettings(latent_dim=5), budget=TINY)
     assert trained.beta == 10.0 and trained.model.encoder[-1].out_features == 5
+    assert (trained.settings.lr, trained.settings.latent_dim) == (1e-3, 5)  # what was used, recorded
 
 
 def test_auto_precision_is_bf16_only_for_conv_nets_on_large_enough_images():
@@ -86,19 +79,6 @@ def test_auto_precision_is_bf16_only_for_conv_nets_on_large_enough_images():
     assert resolve_precision("auto", (1, 8, 8), True, cpu) == "32"
     assert resolve_precision("auto", (274,), False, cpu) == "32"
     assert resolve_precision("32", (1, 28, 28), True, cpu) == "32"
-
-
-def test_parallel_seeds_match_serial_seeds():
-    """Workers run one thread each; on one thread here too, the numbers agree exactly."""
-    kwargs = dict(classes=[2], seeds=[0, 1], budget=TINY, progress=False)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        serial = run_toll_grid("digits", workers=1, **kwargs)
-    finally:
-        torch.set_num_threads(threads)
-    parallel = run_toll_grid("digits", workers=2, **kwargs)
-    assert [(r.seed, r.value) for r in serial] == [(r.seed, r.value) for r in parallel]
 
 
 def test_arrhythmia_split_fractions(data_root):
@@ -112,5 +92,6 @@ def test_arrhythmia_split_fractions(data_root):
 
 def test_arrhythmia_cell_reaches_the_paper_range(data_root):
     require(data_root / "arrhythmia" / "arrhythmia.mat")
-    result = run_toll_cell("arrhythmia", seed=0, data_root=str(data_root), budget=Budget(iterations=600))
-    assert result.metric == "f1" and 0.3 <= result.value <= 1.0
+    split = make_split("arrhythmia", data_root=str(data_root))
+    trained = train_toll(split, seed=0, budget=Budget(iterations=600))
+    assert split.metric == "f1" and 0.3 <= evaluate("f1", trained.score(split.x_test), split.y_test) <= 1.0

@@ -4,7 +4,7 @@
 
 Each training step takes a batch of N normal images from the data module, makes N fakes
 (``fake_source``: FITYMI's released ``.npy``, or Perlin / CutPaste offline, see
-:mod:`anomalib_toll.data.fakes`), applies FITYMI's train transform to all 2N images and
+:mod:`anomalib_toll.models.data.fakes`), applies FITYMI's train transform to all 2N images and
 minimises the cross-entropy normal-vs-fake plus ``collapse_weight`` times the mean
 distance of the normal embeddings to their batch mean. Scoring uses the normal training
 images' embeddings as a kNN bank, rebuilt from the data module's training set with the
@@ -13,7 +13,7 @@ test transform whenever the weights changed (before validation, testing and chec
 
 Example:
     >>> from anomalib.engine import Engine
-    >>> from anomalib_toll.data import PixelOneClass
+    >>> from anomalib_toll.models import PixelOneClass
     >>> from anomalib_toll.models import FitymiToll
     >>> model = FitymiToll(weights_file="ViT-B_16.npz", fake_source="perlin")  # doctest: +SKIP
     >>> datamodule = PixelOneClass(dataset="cifar10", normal_class=0, train_batch_size=8)
@@ -194,18 +194,18 @@ class FitymiToll(AnomalibModule):
 
     def on_fit_start(self) -> None:
         """Build the fake source for the data module's images."""
-        from anomalib_toll.data.fakes import fake_presenter, make_fake_source
+        from anomalib_toll.models.data import fake_presenter, make_fake_source
 
         datamodule = getattr(self.trainer, "datamodule", None)
         normal_class, num_classes = None, None
         if self.fakes_by_class:
-            from anomalib_toll.data import CLASSES
+            from anomalib_toll.data import IMAGE_DATASETS, get_dataset
 
             dataset, normal_class = getattr(datamodule, "dataset", None), getattr(datamodule, "normal_class", None)
-            if dataset not in CLASSES or normal_class is None:
+            if dataset not in IMAGE_DATASETS or normal_class is None:
                 msg = "fakes_by_class needs a data module with a known dataset and normal_class (OneClass, PixelOneClass)."
                 raise ValueError(msg)
-            num_classes = len(CLASSES[dataset])
+            num_classes = get_dataset(str(dataset)).n_classes
         self.fakes = make_fake_source(self.fake_source, fake_presenter(datamodule), normal_class, num_classes)
 
     def training_step(self, batch: Batch, *args, **kwargs) -> STEP_OUTPUT:

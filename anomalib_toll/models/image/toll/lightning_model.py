@@ -8,7 +8,7 @@ reconstruction error, so anomalib's pixel metrics and visualizer work too.
 
 Example:
     >>> from anomalib.engine import Engine
-    >>> from anomalib_toll.data import OneClass
+    >>> from anomalib_toll.models import OneClass
     >>> from anomalib_toll.models import Toll
     >>> model = Toll(beta=1000.0, lr=1e-4, latent_dim=128)
     >>> datamodule = OneClass(dataset="mnist", normal_class=8)

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from anomalib.data import InferenceBatch
 from torch import Tensor, nn
 
-from anomalib_toll.core import build_autoencoder, toll_loss, toll_score
+from anomalib_toll.core import build_autoencoder, toll_batch_scores, toll_score
 from anomalib_toll.core.training import prepare_input
 from anomalib_toll.models.image.toll.anomaly_map import toll_anomaly_map
 
@@ -67,7 +67,5 @@ class TollModel(nn.Module):
         return InferenceBatch(pred_score=scores, anomaly_map=toll_anomaly_map(x_hat, images, scores, self.sigma))
 
     def loss(self, images: Tensor) -> Tensor:
-        """The Toll training loss of a batch (batch mean of the score)."""
-        images = self._input(images)
-        x_hat, z = self.network(images)
-        return toll_loss(x_hat.float(), images, z.float(), self.beta, norm=self.norm)
+        """The Toll training loss of a batch: the core's one Toll step (Lightning handles precision)."""
+        return toll_batch_scores(self.network, self._input(images), beta=self.beta, norm=self.norm).mean()

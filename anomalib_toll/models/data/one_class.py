@@ -3,13 +3,13 @@
 """anomalib data module for the paper's one-class benchmarks, held in memory.
 
 One class is normal, every other class anomalous; images are preprocessed as in the
-paper (``anomalib_toll.data.preprocessing``) and split as in ``anomalib_toll.protocol``:
+paper (``anomalib_toll.data``) and split as in ``anomalib_toll.protocol``:
 train = normal training images, validation = the authors' 10,000 labelled training
 images (``paper`` protocol), test = the official test set. Items are tensor views, so
 no image files are read and no DataLoader workers are needed.
 
 Example:
-    >>> from anomalib_toll.data import OneClass
+    >>> from anomalib_toll.models import OneClass
     >>> datamodule = OneClass(dataset="digits", normal_class=3)
     >>> datamodule.setup()
     >>> datamodule.train_data[0].image.shape
@@ -24,9 +24,8 @@ import torch
 from anomalib.data import AnomalibDataModule, AnomalibDataset, ImageItem
 from anomalib.data.utils import LabelName
 
-from anomalib_toll.data.images import load_images
-from anomalib_toll.data.preprocessing import to_pixels
-from anomalib_toll.protocol.run import as_tensor
+from anomalib_toll.core import as_tensor
+from anomalib_toll.data import get_dataset, load_images, to_pixels
 from anomalib_toll.protocol.splits import SPLIT_SEED, OneClassSplit, make_split
 
 
@@ -168,7 +167,7 @@ class OneClass(SplitDataModule):
     @property
     def grayscale(self) -> bool:
         """Gray data sets, known without loading them."""
-        return self.dataset in {"mnist", "fashion_mnist", "digits"}
+        return get_dataset(self.dataset).grayscale
 
     @property
     def category(self) -> str:
@@ -191,10 +190,11 @@ class PixelOneClass(OneClass):
     """
 
     def _setup(self, _stage: str | None = None) -> None:
-        images = load_images(self.dataset, data_root=self.data_root, download=self.download)
-        if not 0 <= self.normal_class < len(images.classes):
-            msg = f"normal_class must be in 0..{len(images.classes) - 1} for {self.dataset}, got {self.normal_class}."
+        n_classes = get_dataset(self.dataset).n_classes
+        if not 0 <= self.normal_class < n_classes:
+            msg = f"normal_class must be in 0..{n_classes - 1} for {self.dataset}, got {self.normal_class}."
             raise ValueError(msg)
+        images = load_images(self.dataset, data_root=self.data_root, download=self.download)
         x_train = to_pixels(images.x_train[images.y_train == self.normal_class])
         x_test, y_test = to_pixels(images.x_test), (images.y_test != self.normal_class).astype(np.int64)
         self.train_data = OneClassDataset(x_train, np.zeros(len(x_train), dtype=np.int64), "train")

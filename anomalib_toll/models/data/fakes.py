@@ -15,14 +15,14 @@ Sources, chosen by name:
   one equal block per class (5,000 per CIFAR-10 class, 2,500 per CIFAR-100 superclass);
   ``by_class`` picks the normal class's block. Files hold pixels; :func:`fake_presenter`
   turns them into what the data module serves (pixels in [0, 1], or the Toll paper's
-  preprocessing for :class:`~anomalib_toll.data.OneClass`);
+  preprocessing for :class:`~anomalib_toll.models.OneClass`);
 * ``"perlin"``: anomalib's ``PerlinAnomalyGenerator`` (DRAEM's Perlin-noise blends) on
   the batch's own normal images: offline, no file;
 * ``"cutpaste"``: a rectangle of each image, jittered in brightness and contrast and
   pasted elsewhere (Li et al., CutPaste). anomalib's only CutPaste is FoundAD's, written
   for ImageNet-normalised tensors, so this is a small torch version for any value range.
 
-:class:`~anomalib_toll.data.PixelOneClass` serves the one-class benchmarks as FITYMI
+:class:`~anomalib_toll.models.PixelOneClass` serves the one-class benchmarks as FITYMI
 trains on them: pixels in [0, 1] (a pretrained ViT expects natural images, not the Toll
 paper's contrast normalisation) and every normal training image.
 
@@ -48,11 +48,10 @@ import torch
 from torch import Tensor
 from torch.nn import functional as F  # noqa: N812
 
+from anomalib_toll.data import IMAGE_DATASETS, preprocess_images, to_pixels
 from anomalib_toll.data.folder import IMAGE_SUFFIXES, image_files, read_images
-from anomalib_toll.data.images import CLASSES
-from anomalib_toll.data.one_class_datamodule import PixelOneClass
-from anomalib_toll.data.preprocessing import preprocess_images, to_pixels
-from anomalib_toll.protocol.splits import OneClassSplit
+from anomalib_toll.models.data.one_class import PixelOneClass
+from anomalib_toll.protocol import OneClassSplit
 
 GENERATORS = ("perlin", "cutpaste")
 Presenter = Callable[[np.ndarray], np.ndarray]
@@ -72,7 +71,7 @@ def fake_presenter(source: object) -> Presenter:
     split = source if isinstance(source, OneClassSplit) else getattr(source, "split", None)
     dataset = getattr(split, "dataset", None) or getattr(source, "dataset", None)
     normal_class = getattr(split, "normal_class", getattr(source, "normal_class", None))
-    if isinstance(dataset, str) and dataset in CLASSES and normal_class is not None:
+    if isinstance(dataset, str) and dataset in IMAGE_DATASETS and normal_class is not None:
         return lambda images: preprocess_images(dataset, images, int(normal_class))
     return to_pixels
 
