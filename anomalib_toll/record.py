@@ -1,24 +1,27 @@
 # Copyright (C) 2026 anomalib-toll contributors
 # SPDX-License-Identifier: Apache-2.0
-"""The one result type: what one cell of a grid was, what it used and what it scored.
+"""The one result type: what one cell of a grid was, what it actually used and what it scored.
 
 A neutral record with no dependency: the benchmark writes it, reports and users read it
-without importing torch, the runners or the protocol.
+without importing torch, the runners or the protocol. ``key`` is the cell's identity
+(dataset, a digest of the data it read, class, seed, protocol, model settings and
+budget as used): a stored result is reused only under the same key.
 
 Example:
-    >>> row = Row("digits", 3, 0, "toll", "paper", "auroc", 0.99, 0.99, 2.5, 0.1, 300.0, "", "")
-    >>> row.model, row.value
-    ('toll', 0.99)
+    >>> row = Row("digits", 3, 0, "toll", "paper", "auroc", 0.99, 0.99, 2.5, 0.1, 300.0, "toll(beta=10)", "")
+    >>> row.model, row.value, Row.from_dict(row.as_dict()) == row
+    ('toll', 0.99, True)
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
+from typing import Any
 
 
 @dataclass(frozen=True)
 class Row:
-    """One cell's result (the columns of results.csv)."""
+    """One cell's result (the columns of ``results.csv``)."""
 
     dataset: str
     normal_class: int
@@ -31,5 +34,30 @@ class Row:
     fit_seconds: float
     score_seconds: float
     peak_rss_mb: float
-    settings: str
+    settings: str  # the model's settings as used (β = 10, never None)
     note: str
+    key: str = ""  # identity of the cell: see the module docstring
+    data_digest: str = ""  # digest of the split's arrays the cell read
+    iterations: int = 0  # the budget as used
+    batch_size: int = 0
+    eval_every: int = 0
+    precision: str = ""
+    device: str = ""
+    n_test_normal: int = 0
+    n_test_anomalous: int = 0
+    input_shape: str = ""  # one sample, e.g. "1x28x28" or "274"
+    versions: str = ""  # anomalib-toll, torch, anomalib, pyod
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain values, for JSON and CSV."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> Row:
+        """The row of :meth:`as_dict`'s output; a missing or mistyped field raises."""
+        types = {f.name: f.type for f in fields(cls)}
+        casts = {"int": int, "float": float, "str": str}
+        return cls(**{name: casts[types[name]](value) for name, value in values.items()})
+
+
+COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Row))

@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """``python -m anomalib_toll.benchmark`` = ``anomalib-toll benchmark``."""
 
-from anomalib_toll.cli import main
+from jsonargparse import CLI
 
-main(["benchmark", *__import__("sys").argv[1:]])
+from anomalib_toll.benchmark.cli import benchmark
+
+CLI(benchmark, as_positional=False)

@@ -79,7 +79,10 @@ def run_grid(
     from anomalib_toll.protocol import Budget
     from anomalib_toll.report import summary_markdown, write_plots
 
+    from anomalib_toll.core.checks import check_positive_int
+
     budget = Budget(iterations=iterations, batch_size=batch_size, eval_every=eval_every)
+    seeds = check_positive_int("seeds", seeds)
     failed = None
     try:
         rows = run_benchmark(dataset, models, output, seeds=range(seeds), budget=budget, **options)

@@ -17,6 +17,8 @@ Example:
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import resource
 import sys
 import tempfile  # noqa: F401  (used in the example)
@@ -83,9 +85,28 @@ def _split(dataset: str, normal_class: int, split_seed: int, data_root: str | No
     return make_split(dataset, normal_class, split_seed, data_root=data_root, download=download)
 
 
+def cell_split(cell: Cell) -> OneClassSplit:
+    """The split a cell reads (cached: consecutive cells of a class share it)."""
+    return _split(cell.dataset, cell.normal_class, cell.split_seed, cell.data_root, cell.download)
+
+
+@functools.cache
+def library_versions() -> str:
+    """Versions of the libraries a result depends on."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = []
+    for package in ("anomalib-toll", "torch", "anomalib", "pyod", "scikit-learn"):
+        try:
+            found.append(f"{package} {version(package)}")
+        except PackageNotFoundError:
+            found.append(f"{package} -")
+    return ", ".join(found)
+
+
 def run_cell(cell: Cell) -> tuple[Row, Scores | None]:
     """Fit one model on one split and score the test set with the dataset's metric."""
-    split = _split(cell.dataset, cell.normal_class, cell.split_seed, cell.data_root, cell.download)
+    split = cell_split(cell)
     runner = cell.runner()
     budget = runner.resolve_budget(cell.budget, cell.dataset)
     start = time.perf_counter()
@@ -100,7 +121,11 @@ def run_cell(cell: Cell) -> tuple[Row, Scores | None]:
         protocol=cell.protocol, metric=split.metric, value=evaluate(split.metric, scores, split.y_test),
         auroc=evaluate("auroc", scores, split.y_test), fit_seconds=round(fit_seconds, 3),
         score_seconds=round(score_seconds, 3), peak_rss_mb=round(rss / (1024**2 if sys.platform == "darwin" else 1024), 1),
-        settings=cell_settings(cell, runner), note=runner.note,
+        settings=cell_settings(cell, runner), note=runner.note, key=resume_key(cell, split.digest, runner),
+        data_digest=split.digest, iterations=budget.iterations, batch_size=int(budget.batch_size or 0),
+        eval_every=budget.eval_every, precision=runner.precision_used, device=runner.device_used,
+        n_test_normal=int((split.y_test == 0).sum()), n_test_anomalous=int((split.y_test == 1).sum()),
+        input_shape="x".join(map(str, split.x_test.shape[1:])), versions=library_versions(),
     )
     return row, ({"scores": scores, "labels": split.y_test} if cell.keep_scores else None)
 
@@ -116,14 +141,10 @@ def cell_settings(cell: Cell, runner: Runner | None = None) -> str:
     )
 
 
-def resume_key(cell: Cell) -> tuple:
-    """What makes a cell's result reusable: data, class, seed, protocol and settings."""
-    return (cell.dataset, cell.normal_class, cell.seed, cell.protocol, cell_settings(cell))
-
-
-def row_key(row: Row) -> tuple:
-    """The :func:`resume_key` of the cell that wrote ``row``."""
-    return (row.dataset, row.normal_class, row.seed, row.protocol, row.settings)
+def resume_key(cell: Cell, data_digest: str, runner: Runner | None = None) -> str:
+    """A cell's identity: dataset, the digest of its data, class, seed, protocol, model settings and budget as used."""
+    identity = [cell.dataset, data_digest, cell.normal_class, cell.seed, cell.protocol, cell_settings(cell, runner)]
+    return hashlib.sha256(json.dumps(identity).encode()).hexdigest()[:16]
 
 
 def make_grid(
@@ -156,7 +177,7 @@ def make_grid(
         msg = f"the grid is empty: seeds={seeds}, classes={classes}; give at least one of each."
         raise ValueError(msg)
     grid = [
-        Cell(dataset, normal_class, seed, model, protocol, budget, keep_scores=(normal_class == classes[0] and seed == seeds[0]),
+        Cell(dataset, normal_class, seed, model, protocol, budget, keep_scores=seed == seeds[0],
              options=model_args.get(model, {}), **cell_options)
         for normal_class in classes for seed in seeds for model in models
     ]
@@ -175,7 +196,7 @@ def run_benchmark(
     budget: Budget = Budget(),
     data_root: str | None = None,
     device: str | None = None,
-    workers: int | None = None,
+    workers: int | None = 1,
     executor: str = "local",
     progress: bool = True,
     model_args: dict[str, dict[str, Any]] | None = None,
@@ -187,17 +208,21 @@ def run_benchmark(
     ``classes=None`` runs every class of the dataset; ``model_args`` maps a model name of
     ``models`` to its keyword arguments; ``download`` lets torchvision fetch a missing
     image data set into ``data_root``; ``workers=None`` uses one process per core for
-    small networks (Arrhythmia, digits) and one process otherwise.
+    small networks (Arrhythmia, digits) and one process otherwise (the CLI's default).
     """
     check_executor(executor)
     grid = make_grid(
         dataset, models, classes, seeds, protocol, budget, model_args,
         data_root=data_root, device=device, download=download, vary_split=vary_split,
     )
-    order = {resume_key(cell): i for i, cell in enumerate(grid)}  # rows come back in grid (``models``) order
     store = ResultStore(output)
-    done = {row_key(r) for r in store.rows()}
-    todo = [cell for cell in grid if resume_key(cell) not in done]
+    store.check_writable()
+    # Reading every split here proves the data readable before any cell trains, and keys
+    # each result by the data it read: other data in the same folder is recomputed.
+    keys = [resume_key(cell, cell_split(cell).digest) for cell in grid]
+    order = {key: i for i, key in enumerate(keys)}  # rows come back in grid (``models``) order
+    done = {r.key for r in store.rows()}
+    todo = [cell for cell, key in zip(grid, keys, strict=True) if key not in done]
     if workers is None:
         workers = default_workers(get_dataset(dataset).small_network, len(todo))
     bar = tqdm(total=len(grid), initial=len(grid) - len(todo), desc=f"benchmark {dataset}", disable=not progress)
@@ -210,11 +235,10 @@ def run_benchmark(
             continue
         row, scores = outcome
         store.append(row)
-        store.write_json()
         if scores is not None:
             save_scores(output, row, scores)
     bar.close()
-    rows = sorted((r for r in store.rows() if row_key(r) in order), key=lambda r: order[row_key(r)])
+    rows = sorted((r for r in store.rows() if r.key in order), key=lambda r: order[r.key])
     if failures:
         raise BenchmarkError(failures, rows)
     return rows

@@ -21,13 +21,17 @@ Example:
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from anomalib_toll.data import ImageSet, get_dataset
-from anomalib_toll.data.registry import Metric
+
+if TYPE_CHECKING:
+    from anomalib_toll.data.registry import Metric
 
 Protocol = Literal["paper", "clean"]
 PROTOCOLS: tuple[str, ...] = ("paper", "clean")
@@ -47,6 +51,15 @@ class OneClassSplit:
     x_test: np.ndarray
     y_test: np.ndarray
     metric: Metric
+
+    @functools.cached_property
+    def digest(self) -> str:
+        """A digest of every array of the split: results are reused only on the same data."""
+        h = hashlib.blake2b(digest_size=8)
+        for array in (self.x_train, self.x_val, self.y_val, self.x_test, self.y_test):
+            h.update(str((array.dtype, array.shape)).encode())
+            h.update(np.ascontiguousarray(array).data)
+        return h.hexdigest()
 
     @property
     def x_val_normal(self) -> np.ndarray:

@@ -14,15 +14,17 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from anomalib_toll.runners.anomalib import AnomalibRunner
 from anomalib_toll.runners.base import Runner
 from anomalib_toll.runners.fitymi import FitymiRunner
 from anomalib_toll.runners.pyod import PYOD_MODELS, PyODRunner
 from anomalib_toll.runners.toll import TollRunner
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 MODELS: dict[str, Callable[..., Runner]] = {
     "toll": TollRunner,
@@ -33,7 +35,7 @@ MODELS: dict[str, Callable[..., Runner]] = {
 }
 
 
-def make_runner(name: str, protocol: str = "paper", device: str | None = None, **options: Any) -> Runner:
+def make_runner(name: str, protocol: str = "paper", device: str | None = None, **options) -> Runner:
     """The adapter for a model name or class path; ``options`` go to the model.
 
     E.g. ``n_estimators=50`` for ``iforest``, ``latent_dim=8`` for ``toll``,

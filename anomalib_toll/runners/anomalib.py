@@ -17,14 +17,18 @@ from __future__ import annotations
 
 import inspect
 import tempfile
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from anomalib_toll.core import score_in_batches
-from anomalib_toll.protocol import Budget, OneClassSplit
 from anomalib_toll.runners.base import Runner
 from anomalib_toll.runners.pyod import import_class
+
+if TYPE_CHECKING:
+    import torch
+
+    from anomalib_toll.protocol import Budget, OneClassSplit
 
 SCORE_BATCH = 256
 
@@ -112,6 +116,8 @@ class AnomalibRunner(Runner):
                 enable_progress_bar=False, enable_model_summary=False, default_root_dir=root, barebones=True,
             )
             engine.fit(self.model, datamodule=datamodule)
+            self.precision_used = str(engine.trainer.precision)
+        self.device_used = str(next(self.model.parameters()).device)
         return self
 
     def score(self, x: np.ndarray) -> np.ndarray:

@@ -16,10 +16,12 @@ Example:
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
-from anomalib_toll.protocol import Budget, OneClassSplit
+    from anomalib_toll.protocol import Budget, OneClassSplit
 
 
 class Runner(ABC):
@@ -31,6 +33,8 @@ class Runner(ABC):
     name: str = "runner"
     note: str = ""
     default_batch_size: int | None = None  # None: the dataset's paper batch size
+    precision_used: str = "32"  # what the last fit actually ran in; adapters that know better set these
+    device_used: str = "cpu"
 
     @abstractmethod
     def fit(self, split: OneClassSplit, seed: int, budget: Budget) -> Runner:

@@ -14,10 +14,12 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from anomalib_toll.protocol import OneClassSplit
 from anomalib_toll.runners.anomalib import AnomalibRunner
+
+if TYPE_CHECKING:
+    from anomalib_toll.protocol import OneClassSplit
 
 FITYMI_BATCH = 8  # normal images per step; the fakes double it to FITYMI's 16
 

@@ -22,11 +22,14 @@ from __future__ import annotations
 
 import importlib
 import inspect
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from anomalib_toll.protocol import Budget, OneClassSplit
 from anomalib_toll.runners.base import Runner
+
+if TYPE_CHECKING:
+    from anomalib_toll.protocol import Budget, OneClassSplit
 
 PYOD_MODELS = {
     "iforest": "pyod.models.iforest.IForest",

@@ -10,10 +10,13 @@ Example:
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING
 
 from anomalib_toll.protocol import Budget, OneClassSplit, TollSettings, TrainedToll, check_protocol, train_toll
 from anomalib_toll.runners.base import Runner
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class TollRunner(Runner):
@@ -51,6 +54,7 @@ class TollRunner(Runner):
             split, seed, protocol=self.protocol, settings=self.toll, budget=budget, device=self.device,
             progress=f"{self.name} seed{seed}",
         )
+        self.precision_used, self.device_used = str(self.trained.settings.precision), str(self.trained.device)
         return self
 
     def score(self, x: np.ndarray) -> np.ndarray:

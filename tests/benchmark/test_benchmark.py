@@ -38,13 +38,17 @@ def test_minimal_command_writes_every_output(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     assert sorted(p.name for p in out.iterdir()) == [
-        "bars.png", "histograms.png", "results.csv", "results.json", "roc.png", "scores", "summary.md",
+        "bars.png", "histograms.png", "results.csv", "results.json", "results.jsonl", "roc.png", "scores", "summary.md",
     ]
     rows = list(csv.DictReader((out / "results.csv").open()))
     assert len(rows) == 2 * 2 * 3 and len(json.loads((out / "results.json").read_text())) == 12
     assert set(rows[0]) >= {"dataset", "normal_class", "seed", "model", "protocol", "metric", "value",
                             "fit_seconds", "score_seconds", "peak_rss_mb"}
     assert {r["model"] for r in rows} == {"toll", "iforest", "ocsvm"}
+    toll = next(r for r in rows if r["model"] == "toll")  # what was actually used is recorded
+    assert (toll["batch_size"], toll["precision"], toll["device"], toll["input_shape"]) == ("32", "32", "cpu", "1x8x8")
+    assert "beta=10," in toll["settings"] and "torch " in toll["versions"]
+    assert int(toll["n_test_normal"]) + int(toll["n_test_anomalous"]) == 540
     assert all(0.0 <= float(r["value"]) <= 1.0 and float(r["peak_rss_mb"]) > 0 for r in rows)
     assert "| Average |" in (out / "summary.md").read_text()
 
@@ -174,16 +178,20 @@ def test_ray_executor_on_a_local_ray_instance_gives_the_local_rows(tmp_path):
 
 @pytest.fixture
 def image_folder(tmp_path) -> Path:
-    """normal/: smooth gray ramps; abnormal/: the same with a bright square."""
+    return image_folder_at(tmp_path)
+
+
+def image_folder_at(root: Path, brightness: int = 255) -> Path:
+    """normal/: smooth gray ramps; abnormal/: the same with a square of ``brightness``."""
     rng = np.random.default_rng(0)
     for sub, count in (("normal", 30), ("abnormal", 10)):
-        (tmp_path / sub).mkdir()
+        (root / sub).mkdir(parents=True)
         for i in range(count):
             image = np.tile(np.linspace(60, 120, 20), (20, 1)) + rng.normal(0, 3, (20, 20))
             if sub == "abnormal":
-                image[5:12, 5:12] = 255
-            Image.fromarray(image.clip(0, 255).astype(np.uint8)).save(tmp_path / sub / f"{i:02d}.png")
-    return tmp_path
+                image[5:12, 5:12] = brightness
+            Image.fromarray(image.clip(0, 255).astype(np.uint8)).save(root / sub / f"{i:02d}.png")
+    return root
 
 
 def test_folder_dataset_splits_like_arrhythmia(image_folder):
@@ -281,3 +289,62 @@ def test_download_flag_reaches_the_data_loader(tmp_path, monkeypatch):
     run_benchmark("digits", ["iforest"], tmp_path, classes=[2], budget=TINY, progress=False, download=True)
     grid._split.cache_clear()
     assert seen["download"] is True
+
+
+def digits_rows(output: Path, **kwargs) -> list[Row]:
+    return run_benchmark("digits", ["iforest", "ecod"], output, classes=[0], seeds=[0, 1], budget=TINY, progress=False, **kwargs)
+
+
+def test_a_record_cut_at_any_byte_is_recomputed_never_invented(tmp_path):
+    full = digits_rows(tmp_path / "full")
+    store = (tmp_path / "full" / "results.jsonl").read_bytes()
+    last_start = store.rstrip(b"\n").rfind(b"\n") + 1
+    for cut in range(last_start + 1, len(store) - 1, max(1, (len(store) - last_start) // 12)):
+        folder = tmp_path / f"cut{cut}"
+        folder.mkdir()
+        (folder / "results.jsonl").write_bytes(store[:cut])
+        with pytest.warns(UserWarning, match="damaged record"):
+            resumed = digits_rows(folder)
+        assert [(r.key, r.value) for r in resumed] == [(r.key, r.value) for r in full]
+        assert len(ResultStore(folder).rows()) == len(full)  # exactly the full set: none lost, none doubled
+        assert len(json.loads((folder / "results.json").read_text())) == len(full)  # exports always parse
+        assert len(list(csv.DictReader((folder / "results.csv").open()))) == len(full)
+
+
+def test_other_data_in_the_same_output_is_recomputed_not_reused(tmp_path):
+    first = image_folder_at(tmp_path / "a", brightness=255)
+    second = image_folder_at(tmp_path / "b", brightness=120)
+    out = tmp_path / "out"
+    a = run_benchmark("folder", ["iforest"], out, data_root=str(first), budget=TINY, progress=False)
+    b = run_benchmark("folder", ["iforest"], out, data_root=str(second), budget=TINY, progress=False)
+    assert a[0].data_digest != b[0].data_digest and a[0].key != b[0].key
+    assert len(ResultStore(out).rows()) == 2  # B's cell trained; A's numbers were not reported for B
+    again = run_benchmark("folder", ["iforest"], out, data_root=str(first), budget=TINY, progress=False)
+    assert again == a and len(ResultStore(out).rows()) == 2  # same data: reused
+
+
+def test_unwritable_output_fails_before_any_cell_trains(tmp_path, monkeypatch):
+    from anomalib_toll.benchmark import grid, store
+
+    def refuse(*args, **kwargs):
+        raise OSError(13, "Permission denied")
+
+    started = []
+    monkeypatch.setattr(store, "_write_atomically", refuse)  # the folder refuses files (root ignores chmod)
+    monkeypatch.setattr(grid, "run_cell", lambda cell: started.append(cell))
+    with pytest.raises(PermissionError, match="not writable.*--output"):
+        digits_rows(tmp_path / "out")
+    assert not started
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "match"),
+    [("--iterations", "0", "iterations must be an integer >= 1"), ("--batch_size", "-1", "batch_size must be an integer >= 1"),
+     ("--batch_size", "0", "batch_size must be an integer >= 1"), ("--eval_every", "0", "eval_every must be an integer >= 1"),
+     ("--seeds", "0", "seeds must be an integer >= 1")],
+)
+def test_bad_budgets_are_refused_before_any_work(tmp_path, flag, value, match):
+    proc = subprocess.run(benchmark_cli("--dataset", "digits", "--models", "iforest", flag, value, "--output", str(tmp_path / "o")),
+                          capture_output=True, text=True)
+    assert proc.returncode != 0 and match in proc.stderr
+    assert not (tmp_path / "o" / "results.jsonl").exists()
