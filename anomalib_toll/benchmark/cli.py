@@ -88,9 +88,10 @@ def run_grid(
         rows = run_benchmark(dataset, models, output, seeds=range(seeds), budget=budget, **options)
     except BenchmarkError as err:  # report what finished, then fail
         failed, rows = err, err.rows
-    summary = summary_markdown(rows, f"{dataset} one-class benchmark", get_dataset(dataset).classes)
+    class_names = get_dataset(dataset).classes
+    summary = summary_markdown(rows, f"{dataset} one-class benchmark", class_names)
     (output / "summary.md").write_text(summary)
-    plots = write_plots(rows, output)
+    plots = write_plots(rows, output, class_names)
     print(summary)
     print(f"results: {output / 'results.csv'}, {output / 'results.json'}, {output / 'summary.md'}, "
           + ", ".join(str(p) for p in plots))

@@ -24,14 +24,14 @@ import sys
 import tempfile  # noqa: F401  (used in the example)
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from anomalib_toll.benchmark.executor import check_executor, default_workers, execute
+from anomalib_toll.benchmark.progress import GridProgress
 from anomalib_toll.benchmark.store import ResultStore
 from anomalib_toll.data import get_dataset
 from anomalib_toll.protocol import Budget, OneClassSplit, check_protocol, evaluate, make_split
@@ -67,6 +67,7 @@ class Cell:
     keep_scores: bool
     download: bool = False
     vary_split: bool = False  # draw the held-out rows with the seed instead of the authors' fixed split
+    show_steps: bool = False  # a progress bar over the model's training steps (one cell at a time, in a terminal)
     options: dict[str, Any] = field(default_factory=dict)  # keyword arguments of the model
 
     @property
@@ -108,6 +109,7 @@ def run_cell(cell: Cell) -> tuple[Row, Scores | None]:
     """Fit one model on one split and score the test set with the dataset's metric."""
     split = cell_split(cell)
     runner = cell.runner()
+    runner.show_progress = cell.show_steps
     budget = runner.resolve_budget(cell.budget, cell.dataset)
     start = time.perf_counter()
     runner.fit(split, cell.seed, budget)
@@ -122,8 +124,9 @@ def run_cell(cell: Cell) -> tuple[Row, Scores | None]:
         auroc=evaluate("auroc", scores, split.y_test), fit_seconds=round(fit_seconds, 3),
         score_seconds=round(score_seconds, 3), peak_rss_mb=round(rss / (1024**2 if sys.platform == "darwin" else 1024), 1),
         settings=cell_settings(cell, runner), note=runner.note, key=resume_key(cell, split.digest, runner),
-        data_digest=split.digest, iterations=budget.iterations, batch_size=int(budget.batch_size or 0),
-        eval_every=budget.eval_every, precision=runner.precision_used, device=runner.device_used,
+        data_digest=split.digest, iterations=budget.iterations if runner.uses_budget else 0,
+        batch_size=int(budget.batch_size or 0) if runner.uses_budget else 0,
+        eval_every=budget.eval_every if runner.uses_budget else 0, precision=runner.precision_used, device=runner.device_used,
         n_test_normal=int((split.y_test == 0).sum()), n_test_anomalous=int((split.y_test == 1).sum()),
         input_shape="x".join(map(str, split.x_test.shape[1:])), versions=library_versions(),
     )
@@ -134,11 +137,9 @@ def cell_settings(cell: Cell, runner: Runner | None = None) -> str:
     """Budget and model settings of a cell as used: a finished cell is skipped only if these match."""
     runner = runner or cell.runner()
     budget = runner.resolve_budget(cell.budget, cell.dataset)
-    split = " split_seed=" + str(cell.split_seed) if cell.vary_split else ""
-    return (
-        f"iterations={budget.iterations} batch={budget.batch_size} eval_every={budget.eval_every}{split} "
-        f"{runner.settings(cell.dataset)}"
-    )
+    used = f"iterations={budget.iterations} batch={budget.batch_size} eval_every={budget.eval_every} "
+    split = f"split_seed={cell.split_seed} " if cell.vary_split else ""
+    return f"{used if runner.uses_budget else ''}{split}{runner.settings(cell.dataset)}"
 
 
 def resume_key(cell: Cell, data_digest: str, runner: Runner | None = None) -> str:
@@ -225,15 +226,18 @@ def run_benchmark(
     todo = [cell for cell, key in zip(grid, keys, strict=True) if key not in done]
     if workers is None:
         workers = default_workers(get_dataset(dataset).small_network, len(todo))
-    bar = tqdm(total=len(grid), initial=len(grid) - len(todo), desc=f"benchmark {dataset}", disable=not progress)
+    bar = GridProgress(len(grid), len(grid) - len(todo), f"benchmark {dataset}", enabled=progress)
     failures: list[tuple[Cell, BaseException]] = []
+    show_steps = progress and workers <= 1 and executor == "local" and sys.stderr.isatty()  # one cell at a time: its bar too
+    todo = [replace(cell, show_steps=show_steps) for cell in todo]
     for cell, outcome in execute(run_cell, todo, workers, executor):
-        bar.update()
+        name = f"{cell.model} class {cell.normal_class} seed {cell.seed}"
         if isinstance(outcome, BaseException):
             failures.append((cell, outcome))
-            bar.write(f"FAILED {cell.model} class {cell.normal_class} seed {cell.seed}: {type(outcome).__name__}: {outcome}")
+            bar.failed(name, outcome)
             continue
         row, scores = outcome
+        bar.finished(name, f"{row.metric} {100 * row.value:.1f} % ({row.fit_seconds:.1f} s)")
         store.append(row)
         if scores is not None:
             save_scores(output, row, scores)

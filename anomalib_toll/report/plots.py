@@ -1,6 +1,11 @@
 # Copyright (C) 2026 anomalib-toll contributors
 # SPDX-License-Identifier: Apache-2.0
-"""Plots of a benchmark: per-class bars with error bars; ROC curves and score histograms of one cell.
+"""Plots of a benchmark that a reader can trust.
+
+One colour per model in every plot of a run, models in the order they were asked for,
+axes labelled and starting at 0 (or saying where they start), error bars only where
+there are at least two seeds, and ROC curves and score histograms for every normal
+class (small multiples, from the first seed's saved test scores).
 
 Example:
     >>> paths = write_plots(rows, output)  # doctest: +SKIP
@@ -8,16 +13,20 @@ Example:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from anomalib_toll.record import Row
-from anomalib_toll.report.tables import _stats
+from anomalib_toll.report.tables import stats
+
+DPI = 150
 
 
-def _pyplot():
+def _pyplot() -> Any:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -26,58 +35,102 @@ def _pyplot():
     return plt
 
 
-def bar_plot(rows: Sequence[Row], path: Path) -> Path:
-    """Mean ± std of the metric per normal class (groups) and model (bars)."""
+def model_colors(models: Sequence[str]) -> dict[str, Any]:
+    """A fixed colour per model (tab10 in ``models`` order), shared by every plot of a run."""
     plt = _pyplot()
-    classes, models, values = _stats(rows, "value")
+    palette = plt.get_cmap("tab10").colors
+    return {model: palette[i % len(palette)] for i, model in enumerate(models)}
+
+
+def _class_label(k: int, class_names: Sequence[str] | None) -> str:
+    return class_names[k] if class_names is not None and k < len(class_names) else str(k)
+
+
+def bar_plot(rows: Sequence[Row], path: Path, class_names: Sequence[str] | None = None) -> Path:
+    """Mean of the metric per normal class (groups) and model (bars); ± std over seeds when there are ≥ 2."""
+    plt = _pyplot()
+    classes, models, values = stats(rows, "value")
+    colors = model_colors(models)
+    seeds = len({r.seed for r in rows})
     width = 0.8 / max(len(models), 1)
-    fig, ax = plt.subplots(figsize=(max(5, 1.2 * len(classes) * max(1, len(models) / 3)), 3.6))
+    fig, ax = plt.subplots(figsize=(max(6.0, 0.9 * len(classes) * max(1.0, len(models) / 3) + 2.5), 3.8))
     for i, model in enumerate(models):
-        means = [np.mean(values.get((k, model), [np.nan])) for k in classes]
-        stds = [np.std(values.get((k, model), [np.nan])) for k in classes]
-        ax.bar(np.arange(len(classes)) + i * width, means, width, yerr=stds, capsize=2, label=model)
-    ax.set_xticks(np.arange(len(classes)) + width * (len(models) - 1) / 2, [str(k) for k in classes])
-    ax.set(xlabel="normal class", ylabel=f"{rows[0].metric.upper()} (%)", title=f"{rows[0].dataset}: mean ± std over seeds")
-    low = np.nanmin([np.mean(v) for v in values.values()])
-    ax.set_ylim(max(0, low - 15), 100)
-    ax.legend(fontsize=7, ncol=min(len(models), 4))
+        means = [np.mean(values[(k, model)]) if values.get((k, model)) else np.nan for k in classes]
+        stds = [np.std(values[(k, model)]) if len(values.get((k, model), [])) > 1 else 0.0 for k in classes]
+        ax.bar(np.arange(len(classes)) + i * width, means, width, yerr=stds if seeds > 1 else None, capsize=2,
+               label=model, color=colors[model], error_kw={"lw": 0.8})
+    ax.set_xticks(np.arange(len(classes)) + width * (len(models) - 1) / 2, [_class_label(k, class_names) for k in classes])
+    spread = f"mean ± std over {seeds} seeds" if seeds > 1 else "one seed"
+    ax.set(xlabel="normal class", ylabel=f"test {rows[0].metric.upper()} (%)", ylim=(0, 100),
+           title=f"{rows[0].dataset}: {spread}")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    ax.grid(axis="y", lw=0.3)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=DPI)
     plt.close(fig)
     return path
 
 
-def cell_plots(score_files: Sequence[Path], output: Path) -> list[Path]:
-    """ROC curves and score histograms (normal vs anomalous) of the saved cell, one line per model."""
+def _grid(plt: Any, n: int, width: float, height: float, cols: int = 5) -> tuple[Any, list[Any]]:
+    cols = min(n, cols)
+    rows = math.ceil(n / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(width * cols, height * rows), squeeze=False)
+    flat = list(axes.ravel())
+    for ax in flat[n:]:
+        ax.set_visible(False)
+    return fig, flat[:n]
+
+
+def cell_plots(rows: Sequence[Row], scores_folder: Path, output: Path, class_names: Sequence[str] | None = None) -> list[Path]:
+    """ROC curves (one panel per class, one line per model) and score histograms (one panel per class and model)."""
     from sklearn.metrics import roc_auc_score, roc_curve
 
     plt = _pyplot()
-    if not score_files:
+    classes, models, _ = stats(rows, "value")
+    colors = model_colors(models)
+    seed = min(r.seed for r in rows)
+    saved = {
+        (k, m): scores_folder / f"{rows[0].dataset}_{k}_{seed}_{m}.npz"
+        for k in classes for m in models
+        if (scores_folder / f"{rows[0].dataset}_{k}_{seed}_{m}.npz").exists()
+    }
+    if not saved:
         return []
-    fig_roc, ax_roc = plt.subplots(figsize=(4.5, 4))
-    fig_hist, axes = plt.subplots(1, len(score_files), figsize=(3.2 * len(score_files), 2.8), squeeze=False)
-    for ax_h, path in zip(axes[0], score_files):
+    fig_roc, roc_axes = _grid(plt, len(classes), 3.0, 2.9)
+    for ax, k in zip(roc_axes, classes, strict=True):
+        for m in models:
+            if (k, m) in saved:
+                data = np.load(saved[(k, m)])
+                fpr, tpr, _ = roc_curve(data["labels"], data["scores"])
+                auc = 100 * roc_auc_score(data["labels"], data["scores"])
+                ax.plot(fpr, tpr, color=colors[m], lw=1.2, label=f"{m} ({auc:.1f})")
+        ax.plot([0, 1], [0, 1], "k:", lw=0.6)
+        ax.set(title=f"normal class {_class_label(k, class_names)}", xlabel="false positive rate",
+               ylabel="true positive rate", xlim=(0, 1), ylim=(0, 1.01))
+        ax.legend(fontsize=6, loc="lower right")
+    fig_roc.suptitle(f"{rows[0].dataset}: test ROC, seed {seed} (AUROC % in the legend)")
+    fig_hist, hist_axes = _grid(plt, len(saved), 2.8, 2.3, cols=len(models))  # a row per class, a column per model
+    for ax, ((k, m), path) in zip(hist_axes, saved.items(), strict=True):
         data = np.load(path)
         scores, labels = data["scores"], data["labels"]
-        model = str(data["model"])
-        fpr, tpr, _ = roc_curve(labels, scores)
-        ax_roc.plot(fpr, tpr, label=f"{model} ({100 * roc_auc_score(labels, scores):.1f})")
-        ax_h.hist([scores[labels == 0], scores[labels == 1]], bins=30, density=True, label=["normal", "anomalous"])
-        ax_h.set(title=model, xlabel="score")
-    ax_roc.plot([0, 1], [0, 1], "k:", lw=0.8)
-    ax_roc.set(xlabel="false positive rate", ylabel="true positive rate", title=f"ROC: {np.load(score_files[0])['cell']}")
-    ax_roc.legend(fontsize=7)
-    axes[0][0].legend(fontsize=7)
+        bins = np.histogram_bin_edges(scores, bins=30)
+        ax.hist(scores[labels == 0], bins=bins, density=True, alpha=0.6, color="0.45", label="normal")
+        ax.hist(scores[labels == 1], bins=bins, density=True, alpha=0.6, color=colors[m], label="anomalous")
+        ax.set(title=f"{m}, class {_class_label(k, class_names)}", xlabel="anomaly score", ylabel="density")
+        ax.title.set_fontsize(8)
+        ax.legend(fontsize=6)
+    fig_hist.suptitle(f"{rows[0].dataset}: test score distributions, seed {seed}")
     paths = [output / "roc.png", output / "histograms.png"]
-    for fig, path in zip((fig_roc, fig_hist), paths):
+    for fig, path in zip((fig_roc, fig_hist), paths, strict=True):
         fig.tight_layout()
-        fig.savefig(path, dpi=110)
+        fig.savefig(path, dpi=DPI)
         plt.close(fig)
     return paths
 
 
-def write_plots(rows: Sequence[Row], output: Path) -> list[Path]:
-    """All plots of a results folder."""
+def write_plots(rows: Sequence[Row], output: Path, class_names: Sequence[str] | None = None) -> list[Path]:
+    """All plots of a results folder: ``bars.png``, ``roc.png``, ``histograms.png``."""
     if not rows:
         return []
-    return [bar_plot(rows, output / "bars.png"), *cell_plots(sorted((output / "scores").glob("*.npz")), output)]
+    output = Path(output)
+    return [bar_plot(rows, output / "bars.png", class_names), *cell_plots(rows, output / "scores", output, class_names)]

@@ -20,7 +20,8 @@ import numpy as np
 from anomalib_toll.record import Row
 
 
-def _stats(rows: Sequence[Row], field: str) -> tuple[list[int], list[str], dict[tuple[int, str], list[float]]]:
+def stats(rows: Sequence[Row], field: str) -> tuple[list[int], list[str], dict[tuple[int, str], list[float]]]:
+    """Classes, models (in row order) and the values of ``field`` in % per (class, model)."""
     classes = sorted({r.normal_class for r in rows})
     models = list(dict.fromkeys(r.model for r in rows))
     values: dict[tuple[int, str], list[float]] = defaultdict(list)
@@ -31,7 +32,7 @@ def _stats(rows: Sequence[Row], field: str) -> tuple[list[int], list[str], dict[
 
 def summary_table(rows: Sequence[Row], field: str = "value", class_names: Sequence[str] | None = None) -> str:
     """A Markdown table of ``field`` (``value`` or ``auroc``); the best mean per row in bold."""
-    classes, models, values = _stats(rows, field)
+    classes, models, values = stats(rows, field)
     lines = ["| normal class | " + " | ".join(models) + " |", "|---" * (len(models) + 1) + "|"]
 
     def render(label: str, cells: list[tuple[float, float] | None]) -> str:
@@ -80,6 +81,13 @@ def summary_markdown(rows: Sequence[Row], title: str, class_names: Sequence[str]
     ]
     if metric != "auroc":
         parts += ["", "## AUROC", "", summary_table(rows, "auroc", class_names)]
+    counts = sorted({(r.normal_class, r.n_test_normal, r.n_test_anomalous, r.input_shape) for r in rows if r.input_shape})
+    if counts:
+        parts += ["", "## Test data", "", "| normal class | test normal | test anomalous | input |", "|---|---|---|---|"]
+        parts += [
+            f"| {class_names[k] if class_names and k < len(class_names) else k} | {n} | {a} | {shape.replace('x', ' × ')} |"
+            for k, n, a, shape in counts
+        ]
     notes = sorted({f"{r.model}: {r.note}" for r in rows if r.note})
     settings = sorted({f"{r.model}: `{r.settings}`" for r in rows})
     seconds = defaultdict(list)

@@ -27,6 +27,7 @@ from anomalib_toll.runners.pyod import import_class
 
 if TYPE_CHECKING:
     import torch
+    from anomalib.models.components import AnomalibModule
 
     from anomalib_toll.protocol import Budget, OneClassSplit
 
@@ -65,7 +66,7 @@ class AnomalibRunner(Runner):
 
     def __init__(
         self, model: str, image_size: int = 64, pre_trained: bool = False, protocol: str = "paper",
-        device: str | None = None, **kwargs: object,
+        device: str | None = None, **kwargs,
     ) -> None:
         del protocol  # see Args
         self.cls = anomalib_model_class(model)
@@ -80,14 +81,14 @@ class AnomalibRunner(Runner):
         self.pre_trained = pre_trained
         self.device = device
         self.kwargs = kwargs
-        self.model = None
+        self.model: AnomalibModule | None = None
 
-    def _build(self, split: OneClassSplit, batch_size: int) -> object:
+    def _build(self, split: OneClassSplit, batch_size: int) -> AnomalibModule:
         from anomalib.pre_processing import PreProcessor
         from torchvision.transforms.v2 import Resize
 
         cls = self.cls
-        accepted = inspect.signature(cls.__init__).parameters
+        accepted = inspect.signature(cls).parameters
         params = dict(self.kwargs)
         if "pre_trained" in accepted:
             params.setdefault("pre_trained", self.pre_trained)
@@ -108,26 +109,30 @@ class AnomalibRunner(Runner):
 
         seed_everything(seed, verbose=False)
         batch_size = min(budget.batch_size or len(split.x_train), len(split.x_train))
-        self.model = self._build(split, batch_size)
+        self.model = model = self._build(split, batch_size)
         datamodule = SplitDataModule(split, train_batch_size=batch_size, eval_batch_size=SCORE_BATCH)
         with tempfile.TemporaryDirectory() as root:
             engine = Engine(
                 max_steps=budget.iterations, accelerator=self.device or "auto", devices=1, logger=False,
                 enable_progress_bar=False, enable_model_summary=False, default_root_dir=root, barebones=True,
             )
-            engine.fit(self.model, datamodule=datamodule)
+            engine.fit(model, datamodule=datamodule)
             self.precision_used = str(engine.trainer.precision)
-        self.device_used = str(next(self.model.parameters()).device)
+        self.device_used = str(next(model.parameters()).device)
         return self
 
     def score(self, x: np.ndarray) -> np.ndarray:
         """Image scores of the model's torch network on the images (gray ones as three equal channels)."""
         model = self.model
+        if model is None:
+            msg = f"{self.name}: fit the model before scoring."
+            raise RuntimeError(msg)
         model.eval()
+        pre_processor = model.pre_processor
 
         def image_scores(batch: torch.Tensor) -> torch.Tensor:
             batch = batch.expand(-1, 3, -1, -1) if batch.shape[1] == 1 else batch
-            return model.model(model.pre_processor(batch)).pred_score
+            return model.model(pre_processor(batch) if pre_processor is not None else batch).pred_score
 
         return score_in_batches(image_scores, x, SCORE_BATCH, next(model.parameters()).device).numpy().astype(np.float64)
 

@@ -35,6 +35,7 @@ class Runner(ABC):
     default_batch_size: int | None = None  # None: the dataset's paper batch size
     precision_used: str = "32"  # what the last fit actually ran in; adapters that know better set these
     device_used: str = "cpu"
+    show_progress: bool = False  # a bar over training steps, where the adapter has one
 
     @abstractmethod
     def fit(self, split: OneClassSplit, seed: int, budget: Budget) -> Runner:
@@ -43,6 +44,11 @@ class Runner(ABC):
     @abstractmethod
     def score(self, x: np.ndarray) -> np.ndarray:
         """Anomaly scores of preprocessed rows/images; larger is more anomalous."""
+
+    @property
+    def uses_budget(self) -> bool:
+        """Whether training steps and batch size change this model's results."""
+        return True
 
     def resolve_budget(self, budget: Budget, dataset: str) -> Budget:
         """The budget this model actually trains with on ``dataset`` (what results record)."""

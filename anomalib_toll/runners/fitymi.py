@@ -14,11 +14,13 @@ Example:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from anomalib_toll.runners.anomalib import AnomalibRunner
 
 if TYPE_CHECKING:
+    from anomalib.models.components import AnomalibModule
+
     from anomalib_toll.protocol import OneClassSplit
 
 FITYMI_BATCH = 8  # normal images per step; the fakes double it to FITYMI's 16
@@ -52,7 +54,7 @@ class FitymiRunner(AnomalibRunner):
         image_size: int = 224,
         protocol: str = "paper",
         device: str | None = None,
-        **kwargs: Any,
+        **kwargs,
     ) -> None:
         super().__init__(
             "anomalib_toll.models.FitymiToll", image_size=image_size, pre_trained=pretrained, protocol=protocol,
@@ -65,7 +67,7 @@ class FitymiRunner(AnomalibRunner):
         self.weights_file = weights_file
         self.note = f"{'pretrained' if pretrained else 'random'} {backbone}, {fake_source} fakes"
 
-    def _build(self, split: OneClassSplit, batch_size: int) -> object:
+    def _build(self, split: OneClassSplit, batch_size: int) -> AnomalibModule:
         del split, batch_size  # the model sizes itself from image_size; the data module batches
         from anomalib_toll.models import FitymiToll
 

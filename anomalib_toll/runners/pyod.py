@@ -29,6 +29,9 @@ import numpy as np
 from anomalib_toll.runners.base import Runner
 
 if TYPE_CHECKING:
+    from pyod.models.base import BaseDetector
+    from sklearn.preprocessing import StandardScaler
+
     from anomalib_toll.protocol import Budget, OneClassSplit
 
 PYOD_MODELS = {
@@ -71,11 +74,11 @@ class PyODRunner(Runner):
             raise ValueError(msg) from err
         self.kwargs = kwargs
         self.name = self.cls.__name__.lower()
-        self.detector = None
-        self.scaler = None
+        self.detector: BaseDetector | None = None
+        self.scaler: StandardScaler | None = None
 
     def _params(self, split: OneClassSplit, seed: int, budget: Budget) -> dict[str, object]:
-        accepted = inspect.signature(self.cls.__init__).parameters
+        accepted = inspect.signature(self.cls).parameters
         params = dict(self.kwargs)
         if "random_state" in accepted:
             params.setdefault("random_state", seed)
@@ -88,15 +91,25 @@ class PyODRunner(Runner):
             params.setdefault("n_features", int(np.prod(split.x_train.shape[1:])))
         return params
 
+    @property
+    def uses_budget(self) -> bool:
+        """Only deep PyOD models (with ``epoch_num``) train by steps; IForest, OCSVM, ... ignore the budget."""
+        return "epoch_num" in inspect.signature(self.cls).parameters
+
     def fit(self, split: OneClassSplit, seed: int, budget: Budget) -> PyODRunner:
         from sklearn.preprocessing import StandardScaler
 
         self.scaler = StandardScaler().fit(split.x_train) if split.x_train.ndim == 2 else None
-        self.detector = self.cls(**self._params(split, seed, budget))
-        self.detector.fit(self._rows(split.x_train))
+        detector = self.cls(**self._params(split, seed, budget))
+        detector.fit(self._rows(split.x_train))
+        self.detector = detector
         return self
 
     def score(self, x: np.ndarray) -> np.ndarray:
+        """The detector's ``decision_function`` on the rows (flattened, standardised like the training rows)."""
+        if self.detector is None:
+            msg = f"{self.name}: fit the model before scoring."
+            raise RuntimeError(msg)
         return np.asarray(self.detector.decision_function(self._rows(x)), dtype=np.float64)
 
     def _rows(self, x: np.ndarray) -> np.ndarray:

@@ -52,7 +52,7 @@ class TollRunner(Runner):
         """Train on the split's normal rows, keeping the checkpoint the protocol selects."""
         self.trained = train_toll(
             split, seed, protocol=self.protocol, settings=self.toll, budget=budget, device=self.device,
-            progress=f"{self.name} seed{seed}",
+            progress=f"{self.name} seed {seed}" if self.show_progress else False,
         )
         self.precision_used, self.device_used = str(self.trained.settings.precision), str(self.trained.device)
         return self

@@ -348,3 +348,16 @@ def test_bad_budgets_are_refused_before_any_work(tmp_path, flag, value, match):
                           capture_output=True, text=True)
     assert proc.returncode != 0 and match in proc.stderr
     assert not (tmp_path / "o" / "results.jsonl").exists()
+
+
+def test_reports_keep_the_models_order_colours_and_test_counts(tmp_path):
+    from anomalib_toll.report.plots import model_colors
+
+    rows = run_benchmark("digits", ["ocsvm", "iforest", "toll"], tmp_path, classes=[1, 2], budget=TINY, progress=False)
+    summary = summary_markdown(rows, "digits")
+    assert "| normal class | ocsvm | iforest | toll |" in summary  # the order asked for, not finishing order
+    assert "| 1 | 55 | 485 | 1 × 8 × 8 |" in summary  # test counts and input size stated
+    assert "- iforest: `pyod.models.iforest.IForest({})`" in summary  # no budget for a model that ignores it
+    assert model_colors(["ocsvm", "iforest", "toll"])["toll"] == model_colors(["ocsvm", "iforest", "toll", "x"])["toll"]
+    assert sorted(p.name for p in (tmp_path / "scores").iterdir()) == sorted(
+        f"digits_{k}_0_{m}.npz" for k in (1, 2) for m in ("ocsvm", "iforest", "toll"))  # every class plotted
