@@ -22,15 +22,19 @@ Example:
 from __future__ import annotations
 
 import gzip
-import os
-import pickle
-from collections.abc import Callable
+import pickle  # noqa: S403 - CIFAR's official files are pickles; they are read from the user's data folder
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from anomalib_toll.data.root import HOW_TO_GET, resolve_data_root
+
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Callable
 
 # CIFAR-100 fine label (0..99) → superclass (0..19), from the data set's meta file.
 CIFAR100_COARSE = np.array([
@@ -53,9 +57,19 @@ class ImageSet:
     y_test: np.ndarray
 
 
+NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
+
+
 def _from_npz(path: Path, name: str) -> ImageSet:
-    with np.load(path) as d:
-        arrays = [d[k] for k in ("x_train", "y_train", "x_test", "y_test")]
+    try:
+        with np.load(path) as d:
+            arrays = [d[k] for k in NPZ_KEYS]
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
+        msg = (
+            f"{path} is not a readable {name} archive with arrays {', '.join(NPZ_KEYS)} ({type(err).__name__}: {err}). "
+            f"Replace it with a good copy, or delete it and pass download=True (CLI: --download true) when online."
+        )
+        raise ValueError(msg) from err
     x_train, y_train, x_test, y_test = arrays
     y_train, y_test = y_train.astype(np.int64).ravel(), y_test.astype(np.int64).ravel()
     if name == "cifar100" and max(y_train.max(), y_test.max()) >= 20:  # fine labels: map to superclasses
@@ -91,8 +105,8 @@ def _from_idx_folder(folder: Path, name: str) -> ImageSet | None:
 
 
 def _unpickle(path: Path) -> dict:
-    with open(path, "rb") as f:
-        return pickle.load(f, encoding="bytes")
+    with path.open("rb") as f:
+        return pickle.load(f, encoding="bytes")  # noqa: S301 - see the import
 
 
 def _cifar_images(batch: dict) -> np.ndarray:
@@ -116,7 +130,7 @@ def _from_cifar100_folder(folder: Path, name: str) -> ImageSet | None:
     train, test = _unpickle(folder / "train"), _unpickle(folder / "test")
     return ImageSet(
         name, _cifar_images(train), np.asarray(train[b"coarse_labels"], dtype=np.int64),
-        _cifar_images(test), np.asarray(test[b"coarse_labels"], dtype=np.int64)
+        _cifar_images(test), np.asarray(test[b"coarse_labels"], dtype=np.int64),
     )
 
 

@@ -1,7 +1,7 @@
 """Every supported on-disk layout, on tiny files written in the official formats."""
 
 import gzip
-import pickle
+import pickle  # noqa: S403 - writes CIFAR's official (pickled) format
 import struct
 
 import numpy as np
@@ -50,8 +50,10 @@ def test_cifar100_npz_with_fine_labels_maps_to_superclasses(tmp_path):
     fine = np.arange(100, dtype=np.uint8)
     np.savez(tmp_path / "cifar100.npz", x_train=x, y_train=fine, x_test=x[:10], y_test=fine[:10])
     images = load_images("cifar100", data_root=tmp_path)
-    assert images.y_train.max() == 19 and len(images.classes) == 20
-    assert images.y_train[4] == 0 and images.y_train[30] == 0  # beaver, dolphin: aquatic mammals
+    assert images.y_train.max() == 19
+    assert len(images.classes) == 20
+    assert images.y_train[4] == 0  # beaver: aquatic mammals
+    assert images.y_train[30] == 0  # dolphin: aquatic mammals
     assert images.y_train[99] == 13  # worm: non-insect invertebrates
     np.testing.assert_array_equal(np.bincount(CIFAR100_COARSE), np.full(20, 5))
 
@@ -106,7 +108,8 @@ def test_missing_data_names_every_place_looked(tmp_path):
     text = str(err.value)
     assert str(tmp_path / "cifar10" / "cifar10.npz") in text
     assert str(tmp_path / "cifar-10-batches-py") in text
-    assert "ANOMALIB_TOLL_DATA" in text and "download=True" in text
+    assert "ANOMALIB_TOLL_DATA" in text
+    assert "download=True" in text
 
 
 def test_no_root_at_all_says_how_to_get_data(monkeypatch):
@@ -150,6 +153,21 @@ def test_unknown_dataset_lists_choices():
 def test_digits_need_no_data_root(monkeypatch):
     monkeypatch.delenv("ANOMALIB_TOLL_DATA", raising=False)
     images = load_images("digits")
-    assert images.x_train.dtype == np.uint8 and images.x_train.max() == 255
+    assert images.x_train.dtype == np.uint8
+    assert images.x_train.max() == 255
     assert len(images.y_train) + len(images.y_test) == 1797
     assert set(np.unique(images.y_test)) == set(range(10))
+
+
+@pytest.mark.parametrize("content", ["cut", "wrong_keys"])
+def test_corrupt_npz_names_the_file_and_how_to_get_a_good_copy(tmp_path, content):
+    path = tmp_path / "mnist" / "mnist.npz"
+    path.parent.mkdir()
+    if content == "cut":
+        np.savez(path, x_train=np.zeros((4, 28, 28), np.uint8), y_train=np.zeros(4), x_test=np.zeros((2, 28, 28), np.uint8),
+                 y_test=np.zeros(2))
+        path.write_bytes(path.read_bytes()[:200])
+    else:
+        np.savez(path, images=np.zeros((4, 28, 28), np.uint8))
+    with pytest.raises(ValueError, match=r"mnist\.npz is not a readable mnist archive .*good copy"):
+        load_images("mnist", data_root=tmp_path)

@@ -24,7 +24,8 @@ See Also:
     :class:`anomalib_toll.detector.TollDetector`: the same network and score for PyOD.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: anomalib's CLI (jsonargparse) reads ``Toll``'s
+# signature at run time, so its annotations stay real objects.
 
 from collections.abc import Sequence
 from pathlib import Path
@@ -32,17 +33,28 @@ from typing import Any
 
 import torch
 from anomalib import LearningType
-from anomalib.data import Batch
-from anomalib.metrics import AUROC, Evaluator, F1Score
+from anomalib.data import Batch, ImageBatch
+from anomalib.metrics import AUROC, AnomalibMetric, Evaluator, F1Score
 from anomalib.models.components import AnomalibModule
 from anomalib.post_processing import PostProcessor
 from anomalib.pre_processing import PreProcessor
 from anomalib.visualization import ImageVisualizer, Visualizer
+from lightning.pytorch import Trainer
 from lightning.pytorch.utilities.types import STEP_OUTPUT
 from torchvision.transforms.v2 import Resize
 
+from anomalib_toll.core import parse_norm
+from anomalib_toll.core.checks import check_number, check_positive_int
 from anomalib_toll.models.image.toll.torch_model import TollModel
 from anomalib_toll.models.metrics import ScoreAUROC
+
+
+def _images(batch: Batch) -> torch.Tensor:
+    """The batch's images; a batch without any is an error."""
+    if batch.image is None:
+        msg = "Toll trains and scores images: the batch has none."
+        raise ValueError(msg)
+    return batch.image
 
 
 class FileImageVisualizer(ImageVisualizer):
@@ -53,10 +65,20 @@ class FileImageVisualizer(ImageVisualizer):
     instead of failing. Folder/MVTec-style data are visualised as usual.
     """
 
-    def on_test_batch_end(self, trainer: Any, pl_module: Any, outputs: Any, batch: Any, *args: Any, **kwargs: Any) -> None:
+    # the signature of anomalib's ImageVisualizer, which narrows Lightning's hook to anomalib types
+    def on_test_batch_end(  # type: ignore[override]
+        self,
+        trainer: Trainer,
+        pl_module: AnomalibModule,
+        outputs: ImageBatch,
+        batch: ImageBatch,
+        batch_idx: int,
+        dataloader_idx: int = 0,
+    ) -> None:
+        """Draw the batch as anomalib does if its images are files; pass over it otherwise."""
         paths = getattr(batch, "image_path", None) or []
         if paths and all(Path(p).is_file() for p in paths):
-            super().on_test_batch_end(trainer, pl_module, outputs, batch, *args, **kwargs)
+            super().on_test_batch_end(trainer, pl_module, outputs, batch, batch_idx, dataloader_idx)
 
 
 class Toll(AnomalibModule):
@@ -88,6 +110,8 @@ class Toll(AnomalibModule):
         visualizer (Visualizer | bool, optional): Defaults to ``True``.
     """
 
+    model: TollModel  # built for the first images seen (``setup``), from ``input_shape`` or from a checkpoint
+
     def __init__(
         self,
         beta: float = 10.0,
@@ -104,38 +128,49 @@ class Toll(AnomalibModule):
         evaluator: Evaluator | bool = True,
         visualizer: Visualizer | bool = True,
     ) -> None:
-        self.image_size = image_size  # read by configure_pre_processor inside super().__init__
+        if pre_processor is True:
+            pre_processor = self.configure_pre_processor(image_size)
         super().__init__(
             pre_processor=pre_processor,
             post_processor=post_processor,
             evaluator=evaluator,
             visualizer=visualizer,
         )
-        self.beta = beta
+        self.image_size = image_size
+        self.beta = check_number("beta", beta, minimum=0.0)
         self.norm = norm
-        self.latent_dim = latent_dim
-        self.hidden_dims = hidden_dims
-        self.lr = lr
+        parse_norm(norm)
+        self.latent_dim = None if latent_dim is None else check_positive_int("latent_dim", latent_dim)
+        self.hidden_dims = None if hidden_dims is None else [check_positive_int("hidden_dims", h) for h in hidden_dims]
+        self.lr = check_number("lr", lr, minimum=0.0, strict=True)
         self.sigma = sigma
         self.grayscale = grayscale
-        self.model: TollModel | None = None
         if input_shape is not None:
             self._build(input_shape)
+
+    @property
+    def _built(self) -> bool:
+        """Whether the network exists (it is built once the input shape is known)."""
+        return isinstance(getattr(self, "model", None), TollModel)
 
     def _build(self, input_shape: Sequence[int]) -> None:
         shape = [int(v) for v in input_shape]
         if self.grayscale:
             shape[0] = 1
-        self.model = TollModel(shape, self.beta, self.norm, self.latent_dim, self.hidden_dims, self.sigma, self.grayscale)
+        self.model = TollModel(
+            shape, self.beta, self.norm, self.latent_dim, self.hidden_dims, self.sigma, self.grayscale,
+        )
         # saved in checkpoints, so predict/export rebuild the same network
         self.hparams.update(input_shape=shape, grayscale=self.grayscale)
 
     def setup(self, stage: str | None = None) -> None:
         """Build the network for the shape of the data module's (pre-processed) images."""
         del stage  # unused
-        if self.model is not None or self.trainer is None or self.trainer.datamodule is None:
+        if self._built or self.trainer is None:
             return
-        datamodule = self.trainer.datamodule
+        datamodule = getattr(self.trainer, "datamodule", None)  # set by Lightning when fitting with a data module
+        if datamodule is None:
+            return
         self.grayscale = self.grayscale or bool(getattr(datamodule, "grayscale", False))
         for name in ("train_data", "val_data", "test_data"):
             dataset = getattr(datamodule, name, None)
@@ -150,7 +185,7 @@ class Toll(AnomalibModule):
         """Rebuild the network from the stored shape before the weights are loaded."""
         hparams = checkpoint.get("hyper_parameters", {})
         shape = hparams.get("input_shape")
-        if self.model is None and shape is not None:
+        if not self._built and shape is not None:
             self.grayscale = bool(hparams.get("grayscale", self.grayscale))
             self._build(shape)
         super().on_load_checkpoint(checkpoint)
@@ -168,21 +203,21 @@ class Toll(AnomalibModule):
             state = torch.load(best, map_location=self.device, weights_only=False)["state_dict"]
             self.load_state_dict(state)
 
-    def configure_pre_processor(self, image_size: tuple[int, int] | None = None) -> PreProcessor:
+    @staticmethod
+    def configure_pre_processor(image_size: tuple[int, int] | None = None) -> PreProcessor:
         """Resize to ``image_size`` if set; no normalisation (the data modules normalise)."""
-        size = image_size or getattr(self, "image_size", None)
-        return PreProcessor(transform=Resize(tuple(size), antialias=True) if size else None)
+        return PreProcessor(transform=Resize(tuple(image_size), antialias=True) if image_size else None)
 
     @classmethod
-    def configure_visualizer(cls) -> ImageVisualizer:
-        """anomalib's image visualizer, which passes over images held in memory."""
+    def configure_visualizer(cls) -> FileImageVisualizer:
+        """Anomalib's image visualizer, which passes over images held in memory."""
         return FileImageVisualizer()
 
     @staticmethod
     def configure_evaluator() -> Evaluator:
         """Image AUROC on validation (for checkpoint selection); image and pixel metrics on test."""
         val_metrics = [ScoreAUROC(fields=["pred_score", "gt_label"], prefix="image_")]
-        test_metrics = [
+        test_metrics: list[AnomalibMetric] = [
             AUROC(fields=["pred_score", "gt_label"], prefix="image_"),
             F1Score(fields=["pred_label", "gt_label"], prefix="image_"),
             AUROC(fields=["anomaly_map", "gt_mask"], prefix="pixel_", strict=False),
@@ -192,7 +227,7 @@ class Toll(AnomalibModule):
 
     def configure_optimizers(self) -> torch.optim.Optimizer:
         """Adam with a fixed learning rate, as in the paper."""
-        if self.model is None:
+        if not self._built:
             msg = "Toll has no network yet: pass input_shape=(C, H, W) or train with a datamodule."
             raise RuntimeError(msg)
         return torch.optim.Adam(self.model.parameters(), lr=self.lr)
@@ -200,15 +235,46 @@ class Toll(AnomalibModule):
     def training_step(self, batch: Batch, *args, **kwargs) -> STEP_OUTPUT:
         """One step on the Toll loss (batch mean of the score)."""
         del args, kwargs  # unused
-        loss = self.model.loss(batch.image)
+        loss = self.model.loss(_images(batch))
         self.log("train_loss", loss.detach(), on_step=True, on_epoch=False, prog_bar=True, logger=True)
         return {"loss": loss}
 
     def validation_step(self, batch: Batch, *args, **kwargs) -> STEP_OUTPUT:
         """Score a validation batch; anomalib's evaluator computes the image AUROC."""
         del args, kwargs  # unused
-        predictions = self.model(batch.image)
+        predictions = self.model(_images(batch))
         return batch.update(**predictions._asdict())
+
+    def to_onnx(
+        self,
+        export_root: Path | str,
+        model_file_name: str = "model",
+        input_size: tuple[int, int] | None = None,
+        **kwargs: Any,  # noqa: ANN401  # passed on to torch.onnx.export
+    ) -> Path:
+        """anomalib's ONNX export at opset 18 unless ``opset_version`` is given (OpenVINO export uses it too).
+
+        anomalib asks for opset 14, but torch's dynamo exporter writes opset 18 and then tries to
+        convert down; the conversion fails on the ``ReduceL2``/``ReduceSum`` nodes of the Toll score
+        (their axes are inputs from opset 18) and logs a traceback, leaving the model at opset 18
+        anyway. Asking for 18 writes the same graph without the failed conversion.
+
+        Args:
+            export_root (Path | str): Output folder (the file goes to ``weights/onnx/``).
+            model_file_name (str): File name without suffix. Defaults to ``"model"``.
+            input_size (tuple[int, int] | None): Fixed ``(H, W)`` of the input images.
+                Defaults to ``None``.
+            **kwargs: ``torch.onnx.export`` options, e.g. ``opset_version``.
+
+        Returns:
+            Path: The ``.onnx`` file.
+
+        Example:
+            >>> Toll(input_shape=(3, 32, 32)).to_onnx("export", input_size=(32, 32))  # doctest: +SKIP
+            PosixPath('export/weights/onnx/model.onnx')
+        """
+        kwargs.setdefault("opset_version", 18)
+        return super().to_onnx(export_root, model_file_name, input_size, **kwargs)
 
     @property
     def trainer_arguments(self) -> dict[str, Any]:
