@@ -19,10 +19,12 @@ class BuildWithPth(build_py):
     """build_py that also places the start-up hook at the root of the wheel."""
 
     def run(self) -> None:
+        """Build as usual, then copy the hook file."""
         super().run()
         self.copy_file(PTH, str(Path(self.build_lib) / PTH), preserve_mode=False)
 
     def get_outputs(self, include_bytecode: bool = True) -> list[str]:
+        """The usual outputs and the hook file."""
         return [*super().get_outputs(include_bytecode), str(Path(self.build_lib) / PTH)]
 
 
@@ -34,7 +36,7 @@ class _WithPth:
 
     def __call__(self, wheel, files, mapping) -> None:  # noqa: ANN001
         self.strategy(wheel, files, mapping)
-        wheel.writestr(PTH, Path(PTH).read_text())
+        wheel.writestr(PTH, Path(PTH).read_text(encoding="utf-8"))
 
     def __enter__(self) -> "_WithPth":
         self.strategy.__enter__()
@@ -45,7 +47,9 @@ class _WithPth:
 
 
 class EditableWithPth(editable_wheel):
-    def _select_strategy(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    """editable_wheel whose strategy also writes the start-up hook into the editable wheel."""
+
+    def _select_strategy(self, *args, **kwargs):  # noqa: ANN202
         return _WithPth(super()._select_strategy(*args, **kwargs))
 
 

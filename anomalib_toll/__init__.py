@@ -25,7 +25,7 @@ _LAZY = {
     "score_toll": "anomalib_toll.core",
 }
 
-__all__ = ["__version__", *_LAZY]
+__all__ = ["__version__", *_LAZY]  # noqa: PLE0604 - the lint cannot see that the table's keys are strings
 
 
 def __getattr__(name: str) -> object:

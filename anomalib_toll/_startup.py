@@ -13,13 +13,20 @@ from __future__ import annotations
 import os
 import sys
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing into every process
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from importlib.machinery import ModuleSpec
+    from types import ModuleType
+
 
 def is_anomalib_cli(argv: list[str]) -> bool:
     """Whether the program is the ``anomalib`` console script or ``python -m anomalib``."""
     if not argv:
         return False
-    program = os.path.basename(argv[0]).removesuffix(".exe")
-    return program == "anomalib" or (program == "__main__.py" and "anomalib" in argv[0].split(os.sep)[-2:-1])
+    # os.path, not pathlib: this runs in every Python process, where os is loaded already
+    program = os.path.basename(argv[0]).removesuffix(".exe")  # noqa: PTH119
+    return program == "anomalib" or (program == "__main__.py" and "anomalib" in argv[0].split(os.sep)[-2:-1])  # noqa: PTH206
 
 
 class _RegisterAfterAnomalibCli:
@@ -27,7 +34,11 @@ class _RegisterAfterAnomalibCli:
 
     target = "anomalib.cli.cli"
 
-    def find_spec(self, name: str, path: object = None, target: object = None) -> object:
+    def find_spec(
+        self, name: str, path: Sequence[str] | None = None, target: ModuleType | None = None,
+    ) -> ModuleSpec | None:
+        """Hand out anomalib's CLI module, set to import the plugin's models after it loads."""
+        del path, target  # only the name matters; the search itself is left to the other finders
         if name != self.target:
             return None
         sys.meta_path.remove(self)
@@ -38,7 +49,7 @@ class _RegisterAfterAnomalibCli:
             return spec
         exec_module = spec.loader.exec_module
 
-        def exec_then_register(module: object) -> None:
+        def exec_then_register(module: ModuleType) -> None:
             exec_module(module)
             import anomalib_toll.models  # noqa: F401
 

@@ -19,7 +19,6 @@ import sys
 from pathlib import Path
 from typing import Literal
 
-
 ANOMALIB_SUBCOMMANDS = {"train", "fit", "validate", "test", "predict", "export"}
 
 
@@ -27,7 +26,7 @@ def run(
     dataset: str = "digits",
     classes: list[int] | None = None,
     seeds: int = 1,
-    protocol: Literal["paper", "clean"] = "paper",
+    protocol: Literal["paper", "clean", "synthetic"] = "paper",
     beta: float | None = None,
     with_beta0: bool = False,
     norm: Literal["1", "2", "inf"] = "2",
@@ -56,7 +55,8 @@ def run(
         classes: Normal classes to run (default: class 0; Arrhythmia has one setting).
         seeds: Number of seeds, 0..seeds-1 (the paper uses 10).
         protocol: ``paper`` selects the checkpoint on labelled validation data, ``clean``
-            on held-out normal samples only.
+            on held-out normal samples only, ``synthetic`` on held-out normals against
+            synthetic anomalies made from them (no anomaly label seen).
         beta: Collapse weight β (default: the paper's value for the dataset).
         with_beta0: Also run the plain autoencoder (β = 0) for comparison.
         norm: Latent norm order.

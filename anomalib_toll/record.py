@@ -16,7 +16,10 @@ Example:
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,13 @@ class Row:
     n_test_anomalous: int = 0
     input_shape: str = ""  # one sample, e.g. "1x28x28" or "274"
     versions: str = ""  # anomalib-toll, torch, anomalib, pyod
+    training: str = ""  # what training did, where the model logs it (FITYMI: epochs, fakes used, CE and collapse term)
+    class_name: str = ""  # the normal class's name: a digit, an MVTec category, a table's file name
+    aupr: float | None = None  # metrics some data sets record beside ``metric`` (None: not recorded)
+    f1_at_rate: float | None = None  # F1 with as many top scores flagged as the test set has anomalies
+    pixel_auroc: float | None = None  # anomalib's pixel metrics, where masks exist and the model gives maps
+    aupro: float | None = None
+    criteria: str = ""  # compare_criteria: each selection criterion's test metric and step, e.g. "paper=97.3@1800 ..."
 
     def as_dict(self) -> dict[str, Any]:
         """Plain values, for JSON and CSV."""
@@ -55,9 +65,16 @@ class Row:
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> Row:
         """The row of :meth:`as_dict`'s output; a missing or mistyped field raises."""
-        types = {f.name: f.type for f in fields(cls)}
-        casts = {"int": int, "float": float, "str": str}
+        types = {f.name: str(f.type) for f in fields(cls)}  # annotations are strings (``from __future__``)
+        casts: dict[str, Callable[[Any], Any]] = {
+            "int": int, "float": float, "str": str, "float | None": _optional_float,
+        }
         return cls(**{name: casts[types[name]](value) for name, value in values.items()})
+
+
+def _optional_float(value: float | str | None) -> float | None:
+    """``None`` for a missing value (``None`` in JSON, ``""`` in CSV), else the float."""
+    return None if value is None or value == "" else float(value)
 
 
 COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Row))

@@ -3,8 +3,8 @@
 """FITYMI vs. FITYMI+Toll on real CIFAR-10 at a CPU budget (one thread, minutes).
 
 A randomly initialised small ViT at 32 px (no pretrained weights offline), offline fakes
-(Perlin or CutPaste), a few hundred SGD steps; ``collapse_weight`` 0 (FITYMI) against 1
-(FITYMI+Toll), same seeds. Runs the anomalib model through ``Engine`` on
+(Perlin or CutPaste), a few hundred SGD steps; ``collapse_weight`` 0 (FITYMI) against 0.1
+(FITYMI+Toll's default) and 1, same seeds. Runs the anomalib model through ``Engine`` on
 ``PixelOneClass`` (all normal training images, the whole test set) and prints one JSON
 row per run plus the mean per collapse weight. This says nothing about the paper's
 numbers (pretrained ViT-B/16 at 224 px, FITYMI's fakes, 30 epochs): see
@@ -28,32 +28,38 @@ def run(args: argparse.Namespace, collapse_weight: float, seed: int) -> dict:
     from anomalib.engine import Engine
     from lightning.pytorch import seed_everything
 
-    from anomalib_toll.models import PixelOneClass
-    from anomalib_toll.models import FitymiToll
+    from anomalib_toll.models import FitymiToll, PixelOneClass
 
     seed_everything(seed, verbose=False)
+    backbone_kwargs = {
+        "patch_size": args.patch_size, "embed_dim": args.embed_dim, "depth": args.depth, "num_heads": args.heads,
+    }
     model = FitymiToll(
-        pretrained=False, image_size=args.image_size, frozen_blocks=args.frozen_blocks, lr=args.lr, momentum=args.momentum,
-        collapse_weight=collapse_weight, fake_source=args.fakes, visualizer=False,
-        backbone_kwargs={"patch_size": args.patch_size, "embed_dim": args.embed_dim, "depth": args.depth, "num_heads": args.heads},
+        pretrained=False, image_size=args.image_size, frozen_blocks=args.frozen_blocks, lr=args.lr,
+        momentum=args.momentum, collapse_weight=collapse_weight, fake_source=args.fakes, visualizer=False,
+        backbone_kwargs=backbone_kwargs,
     )
-    datamodule = PixelOneClass(dataset="cifar10", normal_class=args.normal_class, train_batch_size=args.batch_size, eval_batch_size=500)
+    datamodule = PixelOneClass(
+        dataset="cifar10", normal_class=args.normal_class, train_batch_size=args.batch_size, eval_batch_size=500,
+    )
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as root:
         engine = Engine(
-            max_steps=args.steps, limit_val_batches=0, num_sanity_val_steps=0, accelerator="cpu", devices=1, logger=False,
-            enable_progress_bar=False, enable_model_summary=False, default_root_dir=root,
+            max_steps=args.steps, limit_val_batches=0, num_sanity_val_steps=0, accelerator="cpu", devices=1,
+            logger=False, enable_progress_bar=False, enable_model_summary=False, default_root_dir=root,
         )
         engine.fit(model, datamodule=datamodule)
         auroc = float(engine.test(model, datamodule=datamodule, verbose=False)[0]["image_AUROC"])
-    return {"collapse_weight": collapse_weight, "seed": seed, "image_AUROC": round(auroc, 4), "seconds": round(time.perf_counter() - start)}
+    seconds = round(time.perf_counter() - start)
+    return {"collapse_weight": collapse_weight, "seed": seed, "image_AUROC": round(auroc, 4), "seconds": seconds}
 
 
 def main() -> None:
+    """Run every (collapse weight, seed) pair, print one JSON line each, then the mean per weight."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--normal_class", type=int, default=0)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
-    parser.add_argument("--collapse_weights", type=float, nargs="+", default=[0.0, 1.0])
+    parser.add_argument("--collapse_weights", type=float, nargs="+", default=[0.0, 0.1, 1.0])
     parser.add_argument("--steps", type=int, default=400, help="SGD steps (each: batch_size normals + as many fakes)")
     parser.add_argument("--batch_size", type=int, default=32, help="normal images per step")
     parser.add_argument("--fakes", default="perlin", help="perlin, cutpaste or a fakes .npy")

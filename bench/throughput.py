@@ -28,13 +28,16 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from anomalib_toll.core import build_autoencoder, fit_toll, score_toll, toll_loss
-from anomalib_toll.core.training import autocast, prepare_input
+from anomalib_toll.core.training import autocast
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 def train_rate(shape: tuple[int, ...], precision: str, channels_last: bool, batch: int, seconds: float) -> float:
@@ -98,9 +101,9 @@ def pyod_ratio(rows: int, epochs: int) -> float:
 
     from anomalib_toll import TollDetector
 
-    X = np.random.default_rng(0).normal(size=(rows, 274))
-    toll = lambda: TollDetector(epoch_num=epochs, batch_size=100, verbose=0).fit(X)  # noqa: E731
-    pyod = lambda: AutoEncoder(epoch_num=epochs, batch_size=100, hidden_neuron_list=[256, 128, 16], verbose=0).fit(X)  # noqa: E731
+    x = np.random.default_rng(0).normal(size=(rows, 274))
+    toll = lambda: TollDetector(epoch_num=epochs, batch_size=100, verbose=0).fit(x)  # noqa: E731
+    pyod = lambda: AutoEncoder(epoch_num=epochs, batch_size=100, hidden_neuron_list=[256, 128, 16], verbose=0).fit(x)  # noqa: E731
     return interleaved_ratio(toll, pyod, rounds=2)
 
 
@@ -135,7 +138,10 @@ def conv_layer_times(shape: tuple[int, ...], batch: int) -> None:
     net = build_autoencoder(shape)
     inputs: dict[str, tuple[int, ...]] = {}
     convs = {name: m for name, m in net.named_modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.ConvTranspose2d))}
-    hooks = [m.register_forward_hook(lambda _m, i, _o, n=name: inputs.setdefault(n, tuple(i[0].shape)) and None) for name, m in convs.items()]
+    hooks = [
+        m.register_forward_hook(lambda _m, i, _o, n=name: inputs.setdefault(n, tuple(i[0].shape)) and None)
+        for name, m in convs.items()
+    ]
     net(torch.randn(batch, *shape))
     for hook in hooks:
         hook.remove()
@@ -143,7 +149,7 @@ def conv_layer_times(shape: tuple[int, ...], batch: int) -> None:
     def ms(layer: torch.nn.Module, in_shape: tuple[int, ...], precision: str, channels_last: bool) -> float:
         fmt = torch.channels_last if channels_last else torch.contiguous_format
         layer = layer.to(memory_format=fmt)
-        x = torch.randn(in_shape).contiguous(memory_format=fmt).requires_grad_(True)
+        x = torch.randn(in_shape).contiguous(memory_format=fmt).requires_grad_()
 
         def step() -> None:
             with autocast(torch.device("cpu"), precision):
@@ -158,10 +164,14 @@ def conv_layer_times(shape: tuple[int, ...], batch: int) -> None:
 
     totals = [0.0, 0.0]
     for name, layer in convs.items():
-        fp32, best = ms(layer, inputs[name], "32", False), ms(layer, inputs[name], "bf16-mixed", True)
+        fp32 = ms(layer, inputs[name], "32", channels_last=False)
+        best = ms(layer, inputs[name], "bf16-mixed", channels_last=True)
         totals[0] += fp32
         totals[1] += best
-        print(f"  {name:<12} {type(layer).__name__:<16} in {str(inputs[name]):<20} fp32 {fp32:7.1f} ms  bf16+cl {best:7.1f} ms  {fp32 / best:4.2f}x")
+        print(
+            f"  {name:<12} {type(layer).__name__:<16} in {inputs[name]!s:<20} "
+            f"fp32 {fp32:7.1f} ms  bf16+cl {best:7.1f} ms  {fp32 / best:4.2f}x",
+        )
     print(f"  all conv layers: fp32 {totals[0]:.0f} ms, bf16+cl {totals[1]:.0f} ms → {totals[0] / totals[1]:.2f}x")
 
 
@@ -170,7 +180,7 @@ def compile_speedup(shape: tuple[int, ...], batch: int, steps: int) -> tuple[flo
     torch.manual_seed(0)
     net = build_autoencoder(shape)
     x = torch.randn(max(batch * 4, 512), *shape)
-    kwargs = dict(beta=10.0, batch_size=batch, precision="32")
+    kwargs = {"beta": 10.0, "batch_size": batch, "precision": "32"}
     start = time.perf_counter()
     fit_toll(net, x, steps=2, compile_model=True, **kwargs)
     compile_s = time.perf_counter() - start
@@ -183,16 +193,20 @@ def compile_speedup(shape: tuple[int, ...], batch: int, steps: int) -> tuple[flo
 
 
 def main() -> None:
+    """Run the timings and print them, then one ``RESULT`` line."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="short timings (about a minute)")
     parser.add_argument("--compile", action="store_true", help="also time torch.compile (slow to compile)")
-    parser.add_argument("--layers", action="store_true", help="also time each B.1 conv layer, fp32 vs bf16 + channels_last")
+    parser.add_argument(
+        "--layers", action="store_true", help="also time each B.1 conv layer, fp32 vs bf16 + channels_last",
+    )
     args = parser.parse_args()
     seconds = 3.0 if args.quick else 10.0
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
     rates: dict[str, float] = {}
     for name, shape in (("b1", (1, 28, 28)), ("b2", (3, 32, 32))):
-        for label, precision, cl in (("fp32", "32", False), ("bf16", "bf16-mixed", False), ("bf16_cl", "bf16-mixed", True)):
+        variants = (("fp32", "32", False), ("bf16", "bf16-mixed", False), ("bf16_cl", "bf16-mixed", True))
+        for label, precision, cl in variants:
             rates[f"{name}_{label}"] = rate = train_rate(shape, precision, cl, 128, seconds)
             print(f"{name} {label:<8} {rate:8.1f} samples/s (batch 128)")
     b1_best = max(v for k, v in rates.items() if k.startswith("b1"))
@@ -201,7 +215,10 @@ def main() -> None:
     ratio = pyod_ratio(rows=2000, epochs=2 if args.quick else 10)
     print(f"TollDetector.fit / PyOD AutoEncoder.fit (2000x274, batch 100): {ratio:.3f}")
     train_batch = 128 if args.quick else 1000
-    bf16_rate = rates["b1_bf16_cl"] if args.quick else train_rate((1, 28, 28), "bf16-mixed", True, train_batch, seconds)
+    bf16_rate = (
+        rates["b1_bf16_cl"] if args.quick
+        else train_rate((1, 28, 28), "bf16-mixed", channels_last=True, batch=train_batch, seconds=seconds)
+    )
     val_frac, projected, cost_ratio = validation_overhead(seconds, bf16_rate, train_batch)
     print(f"validation / training time at paper MNIST settings: {val_frac:.3f} "
           f"(a training image costs {cost_ratio:.1f} forwards; validation runs 0.5 per training image)")
@@ -215,7 +232,7 @@ def main() -> None:
             print(f"torch.compile {name}: eager/compiled step time {speedup:.2f}, compile {compile_s:.0f}s")
     print(
         f"RESULT b1_fp32={rates['b1_fp32']:.1f} b1_best={b1_best:.1f} speedup={b1_best / rates['b1_fp32']:.2f} "
-        f"toll_overhead={overhead:.3f} pyod_ratio={ratio:.3f} val_overhead={val_frac:.3f}"
+        f"toll_overhead={overhead:.3f} pyod_ratio={ratio:.3f} val_overhead={val_frac:.3f}",
     )
 
 

@@ -6,21 +6,25 @@ import sys
 
 
 def run_cli(*args, **kwargs):
-    return subprocess.run([sys.executable, "-m", "anomalib_toll.cli", *args], capture_output=True, text=True, **kwargs)
+    command = [sys.executable, "-m", "anomalib_toll.cli", *args]
+    return subprocess.run(command, capture_output=True, text=True, check=False, **kwargs)
 
 
 def test_run_is_the_benchmark_grid_with_toll_and_its_ablation(tmp_path):
     out = tmp_path / "run"
     args = ("run", "--dataset", "digits", "--classes", "[1]", "--seeds", "2", "--iterations", "20",
-            "--eval_every", "10", "--batch_size", "32", "--with_beta0", "true", "--latent_dim", "8", "--output", str(out))
+            "--eval_every", "10", "--batch_size", "32", "--with_beta0", "true", "--latent_dim", "8",
+            "--output", str(out))
     proc = run_cli(*args)
     assert proc.returncode == 0, proc.stderr
-    assert "| normal class | toll | toll_beta0 |" in proc.stdout and "2 seed(s)" in proc.stdout
+    assert "| normal class | toll | toll_beta0 |" in proc.stdout
+    assert "2 seed(s)" in proc.stdout
     cells = json.loads((out / "results.json").read_text())
     assert {(c["model"], c["seed"]) for c in cells} == {("toll", 0), ("toll", 1), ("toll_beta0", 0), ("toll_beta0", 1)}
     assert all("latent_dim=8" in c["settings"] for c in cells)
     again = run_cli(*args)  # same store: resumed, nothing recomputed, same numbers
-    assert again.returncode == 0 and json.loads((out / "results.json").read_text()) == cells
+    assert again.returncode == 0
+    assert json.loads((out / "results.json").read_text()) == cells
 
 
 def test_run_accepts_a_yaml_config(tmp_path):
@@ -33,4 +37,5 @@ def test_run_accepts_a_yaml_config(tmp_path):
 
 def test_bad_choice_is_named(tmp_path):
     proc = run_cli("run", "--dataset", "svhn")
-    assert proc.returncode != 0 and "dataset" in proc.stderr
+    assert proc.returncode != 0
+    assert "dataset" in proc.stderr

@@ -41,7 +41,7 @@ def layer_of(path: Path) -> str:
 def package_imports(path: Path) -> set[str]:
     """The package layers ``path`` imports, anywhere in the file."""
     layers = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         names = []
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
@@ -59,8 +59,10 @@ def test_every_module_imports_only_lower_layers():
     for path in sorted(PACKAGE.rglob("*.py")):
         layer = layer_of(path)
         assert layer in ALLOWED, f"{path}: layer {layer!r} has no place in the layer rule; add it to ALLOWED"
-        for target in package_imports(path) - ALLOWED[layer] - {layer}:
-            upward.append(f"{path.relative_to(PACKAGE.parent)} ({layer}) imports {target}")
+        upward.extend(
+            f"{path.relative_to(PACKAGE.parent)} ({layer}) imports {target}"
+            for target in package_imports(path) - ALLOWED[layer] - {layer}
+        )
     assert not upward, "imports against the layer order:\n" + "\n".join(upward)
 
 

@@ -27,7 +27,8 @@ def test_b1_mnist_encoder_and_decoder_match_appendix_b1_layer_by_layer():
     assert count_parameters(net.encoder) == enc
     assert count_parameters(net.decoder) == dec
     x_hat, z = net(torch.zeros(3, 1, 28, 28))
-    assert x_hat.shape == (3, 1, 28, 28) and z.shape == (3, 128)
+    assert x_hat.shape == (3, 1, 28, 28)
+    assert z.shape == (3, 128)
 
 
 def test_b1_fashion_mnist_uses_latent_256():
@@ -45,10 +46,12 @@ def test_b2_cifar_has_no_conv_bias_before_batchnorm():
     dec += conv(32, 3, 1)
     assert count_parameters(net.encoder) == enc
     assert count_parameters(net.decoder) == dec
-    biased = [m for m in net.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.ConvTranspose2d)) and m.bias is not None]
+    convs = [m for m in net.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.ConvTranspose2d))]
+    biased = [m for m in convs if m.bias is not None]
     assert len(biased) == 2  # the code layer and the output layer only
     x_hat, z = net(torch.zeros(2, 3, 32, 32))
-    assert x_hat.shape == (2, 3, 32, 32) and z.shape == (2, 64)
+    assert x_hat.shape == (2, 3, 32, 32)
+    assert z.shape == (2, 64)
 
 
 def test_b3_arrhythmia_mlp_274_256_128_16():
@@ -58,14 +61,16 @@ def test_b3_arrhythmia_mlp_274_256_128_16():
     assert count_parameters(net.encoder) == enc
     assert count_parameters(net.decoder) == dec
     x_hat, z = net(torch.zeros(4, 274))
-    assert x_hat.shape == (4, 274) and z.shape == (4, 16)
+    assert x_hat.shape == (4, 274)
+    assert z.shape == (4, 16)
 
 
 @pytest.mark.parametrize("shape", [(3, 64, 64), (1, 37, 53), (3, 8, 8), (1, 5, 5), (3, 224, 224)])
 def test_builder_reconstructs_any_image_shape_exactly(shape):
     net = build_autoencoder(shape, latent_dim=8)
     x_hat, z = net(torch.zeros(2, *shape))
-    assert x_hat.shape == (2, *shape) and z.shape == (2, 8)
+    assert x_hat.shape == (2, *shape)
+    assert z.shape == (2, 8)
 
 
 def test_builder_rejects_unsupported_shapes():

@@ -8,8 +8,8 @@ Example:
 
 from anomalib_toll.analysis.linear_dynamics import (
     figure2_score_field,
-    gradient_descent_encoder,
     gradient_descent_autoencoder,
+    gradient_descent_encoder,
     theorem1_closed_form,
     theorem2_rhs,
     theorem2_solve,

@@ -46,7 +46,7 @@ def theorem1_closed_form(w0: Tensor, x: Tensor, t: float) -> Tensor:
 
 def gradient_descent_encoder(w0: Tensor, x: Tensor, t: float, step: float) -> Tensor:
     """Gradient descent with autograd on ``L_norm = 1/(2n) Σ (W X)²`` for time ``t``."""
-    w = w0.clone().requires_grad_(True)
+    w = w0.clone().requires_grad_()
     for _ in range(round(t / step)):
         loss = (w @ x).pow(2).sum() / (2 * x.shape[1])
         (grad,) = torch.autograd.grad(loss, w)
@@ -92,7 +92,7 @@ def gradient_descent_autoencoder(
     w1: Tensor, w2: Tensor, x: Tensor, beta: float, times: np.ndarray, step: float,
 ) -> list[tuple[Tensor, Tensor]]:
     """Gradient descent with autograd on Eq. 9, recording ``(W1, W2)`` at ``times``."""
-    a, b = w1.clone().requires_grad_(True), w2.clone().requires_grad_(True)
+    a, b = w1.clone().requires_grad_(), w2.clone().requires_grad_()
     out, t = [], 0.0
     for target in times:
         while t < target - step / 2:
@@ -121,8 +121,8 @@ def train_linear_autoencoder(
     those of the score Toll actually computes.
     """
     gen = torch.Generator().manual_seed(seed)
-    w1 = (0.5 * torch.randn(1, x.shape[1], generator=gen, dtype=torch.float64)).requires_grad_(True)
-    w2 = (0.5 * torch.randn(x.shape[1], 1, generator=gen, dtype=torch.float64)).requires_grad_(True)
+    w1 = (0.5 * torch.randn(1, x.shape[1], generator=gen, dtype=torch.float64)).requires_grad_()
+    w2 = (0.5 * torch.randn(x.shape[1], 1, generator=gen, dtype=torch.float64)).requires_grad_()
     opt = torch.optim.Adam([w1, w2], lr=lr)
     for _ in range(steps):
         z = x @ w1.T

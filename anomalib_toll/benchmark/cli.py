@@ -4,12 +4,32 @@
 
 Example:
     $ anomalib-toll benchmark --dataset arrhythmia --models toll,iforest,ocsvm --seeds 1 --output results/arr
+    $ anomalib-toll benchmark --dataset mvtec --category bottle --data_root ~/datasets/MVTecAD --models toll,padim
+    $ anomalib-toll benchmark --dataset tabular --data_root ~/adbench --models toll,iforest,ecod --protocol adbench
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+
+class GridOptions(TypedDict, total=False):
+    """The keyword arguments ``run_grid`` passes on to ``run_benchmark`` (see there)."""
+
+    classes: Iterable[int | str] | None
+    protocol: str
+    data_root: str | None
+    device: str | None
+    workers: int | None
+    executor: str
+    model_args: dict[str, dict[str, Any]] | None
+    download: bool
+    vary_split: bool
+    data_options: dict[str, Any] | None
 
 
 def benchmark(
@@ -17,13 +37,19 @@ def benchmark(
     models: str = "toll,toll_beta0,iforest,ocsvm",
     model_args: dict[str, dict] | None = None,
     classes: list[int] | None = None,
+    category: str | None = None,
     seeds: int = 1,
-    protocol: Literal["paper", "clean"] = "paper",
+    protocol: Literal["paper", "clean", "synthetic", "adbench"] = "paper",
     iterations: int = 2000,
     batch_size: int | None = None,
     eval_every: int = 20,
     vary_split: bool = False,
     data_root: str | None = None,
+    image_size: int | None = None,
+    normal_dir: str | list[str] | None = None,
+    abnormal_dir: str | list[str] | None = None,
+    normal_test_dir: str | list[str] | None = None,
+    mask_dir: str | list[str] | None = None,
     download: bool = False,
     device: str | None = None,
     workers: int | None = None,
@@ -37,49 +63,75 @@ def benchmark(
     PNG plots into ``output``.
 
     Args:
-        dataset: mnist, fashion_mnist, cifar10, cifar100, arrhythmia, digits or folder;
-            ``digits`` (scikit-learn's bundled 8×8 digits) needs no download;
-            ``folder`` reads your images from ``data_root``/normal and ``data_root``/abnormal.
-        models: Comma-separated: toll, toll_beta0, fitymi, fitymi_toll, iforest, ocsvm, kde, ecod,
+        dataset: mnist, fashion_mnist, cifar10, cifar100, arrhythmia, digits, folder, mvtec, visa or
+            tabular; ``digits`` (scikit-learn's bundled 8×8 digits) needs no download; ``folder`` reads
+            your images from ``data_root`` (normal/ and abnormal/, the MVTec layout, or the ``*_dir``
+            flags); ``mvtec`` and ``visa`` read a category through anomalib's ``MVTecAD`` / ``Visa``;
+            ``tabular`` reads ODDS ``.mat`` / ADBench ``.npz`` files (``X``, ``y``): ``data_root`` is a
+            file or a folder whose every file is a data set of the grid.
+        models: Comma-separated: toll, toll_beta0, fitymi, fitymi_toll (fitymi_toll_0.3: another collapse
+            weight, one column each), iforest, ocsvm, kde, ecod,
             autoencoder, vae, deepsvdd, any anomalib model by its name (padim, ganomaly, patchcore, ...),
             or class paths (pyod.models.lof.LOF, anomalib.models.Cfa).
         model_args: Keyword arguments per model, e.g.
             ``'{"toll": {"latent_dim": 8}, "iforest": {"n_estimators": 50}}'``.
         classes: Normal classes (default: all classes of the dataset; Arrhythmia has one).
+        category: Classes by name instead, comma-separated: MVTec AD / VisA categories
+            (``bottle,cable``) or table file names (``cardio.mat``).
         seeds: Number of seeds, 0..seeds-1.
         protocol: ``paper`` selects checkpoints on labelled validation data, ``clean`` on
-            held-out normal samples only.
+            held-out normal samples only, ``synthetic`` on held-out normals against synthetic
+            anomalies made from them (all three: the paper's one-class split); ``adbench`` is
+            ADBench's stratified 70/30 split by seed, training on all training rows, unlabelled
+            (tables and normal/ + abnormal/ folders).
         iterations: Training steps for Toll and anomalib models (paper: 2000); deep PyOD
-            models get epochs seeing about as many samples.
+            models get epochs seeing about as many samples; FITYMI cells train FITYMI's 30 epochs
+            unless model_args set ``epochs`` (``null``: these iterations).
         batch_size: Rows per step (default: the model's own, else the paper's per dataset).
         eval_every: Validation interval of Toll, in steps (paper: 20).
         vary_split: Draw the held-out rows per seed instead of the authors' one fixed split.
-        data_root: Folder with the data (default: $ANOMALIB_TOLL_DATA).
-        download: Let torchvision download a missing image data set into ``data_root`` (online).
+        data_root: Folder with the data (default: $ANOMALIB_TOLL_DATA); a file or folder for ``tabular``.
+        image_size: Side images are resized to (folder: 32, mvtec and visa: 256, anomalib's).
+        normal_dir: anomalib ``Folder``'s folder(s) of normal (training) images, relative to
+            ``data_root`` (default: normal, or train/good in the MVTec layout).
+        abnormal_dir: Folder(s) of anomalous images (default: abnormal, or test/<defect>).
+        normal_test_dir: Folder(s) of normal test images (MVTec layout: test/good). With it or
+            ``mask_dir`` the split is the folders' own; without, normal/ + abnormal/ are split
+            like Arrhythmia.
+        mask_dir: Folder(s) of ground-truth masks named like the anomalous images (MVTec layout:
+            ground_truth/<defect>): pixel AUROC and AUPRO for models that give anomaly maps.
+        download: Let torchvision (or anomalib, for mvtec and visa) download a missing data set
+            into ``data_root`` (online).
         device: Torch device (default: CUDA when available).
         workers: Local processes running cells in parallel, one thread each (default: one
             per core for the small networks of Arrhythmia and digits, else 1).
         executor: ``local`` processes, or ``ray`` for a cluster (pip install 'anomalib-toll[ray]').
         output: Folder for results, summary and plots.
     """
+    if classes is not None and category is not None:
+        msg = f"give classes ({classes}) or category ({category!r}), not both."
+        raise ValueError(msg)
+    data_options = {"image_size": image_size, "normal_dir": normal_dir, "abnormal_dir": abnormal_dir,
+                    "normal_test_dir": normal_test_dir, "mask_dir": mask_dir}
     run_grid(
-        dataset, models.split(","), output, model_args=model_args, classes=classes, seeds=seeds, protocol=protocol,
-        iterations=iterations, batch_size=batch_size, eval_every=eval_every, vary_split=vary_split,
+        dataset, models.split(","), output, model_args=model_args,
+        classes=[c.strip() for c in category.split(",")] if category is not None else classes, seeds=seeds,
+        protocol=protocol, iterations=iterations, batch_size=batch_size, eval_every=eval_every, vary_split=vary_split,
         data_root=data_root, download=download, device=device, workers=workers, executor=executor,
+        data_options={key: value for key, value in data_options.items() if value is not None},
     )
 
 
 def run_grid(
     dataset: str, models: list[str], output: Path, *, seeds: int, iterations: int, batch_size: int | None,
-    eval_every: int, **options: Any,
+    eval_every: int, **options: Unpack[GridOptions],
 ) -> None:
     """Run a grid, then write and print the summary and plots (also after failed cells, then exit 1)."""
     from anomalib_toll.benchmark.grid import BenchmarkError, run_benchmark
+    from anomalib_toll.core.checks import check_positive_int
     from anomalib_toll.data import get_dataset
     from anomalib_toll.protocol import Budget
     from anomalib_toll.report import summary_markdown, write_plots
-
-    from anomalib_toll.core.checks import check_positive_int
 
     budget = Budget(iterations=iterations, batch_size=batch_size, eval_every=eval_every)
     seeds = check_positive_int("seeds", seeds)
@@ -88,10 +140,13 @@ def run_grid(
         rows = run_benchmark(dataset, models, output, seeds=range(seeds), budget=budget, **options)
     except BenchmarkError as err:  # report what finished, then fail
         failed, rows = err, err.rows
-    class_names = get_dataset(dataset).classes
-    summary = summary_markdown(rows, f"{dataset} one-class benchmark", class_names)
+    spec = get_dataset(dataset)
+    class_names = spec.class_names(options.get("data_root"))
+    adbench = options.get("protocol") == "adbench"
+    title = f"{dataset} benchmark, ADBench protocol" if adbench else f"{dataset} one-class benchmark"
+    summary = summary_markdown(rows, title, class_names, spec.class_label, spec.rank_across)
     (output / "summary.md").write_text(summary)
-    plots = write_plots(rows, output, class_names)
+    plots = write_plots(rows, output, class_names, spec.class_label)
     print(summary)
     print(f"results: {output / 'results.csv'}, {output / 'results.json'}, {output / 'summary.md'}, "
           + ", ".join(str(p) for p in plots))

@@ -17,9 +17,12 @@ from __future__ import annotations
 import functools
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from typing import Literal, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator
+    from concurrent.futures import Future
 
 Job = TypeVar("Job")
 Result = TypeVar("Result")
@@ -51,6 +54,10 @@ def _single_thread(run: Callable[[Job], Result], job: Job) -> Result:
     return run(job)
 
 
+def _future_result(future: Future[Result], _job: object) -> Result:
+    return future.result()
+
+
 def _attempt(run: Callable[[Job], Result], job: Job) -> tuple[Job, Result | BaseException]:
     try:
         return job, run(job)
@@ -63,10 +70,11 @@ def _local(run: Callable[[Job], Result], jobs: list[Job], workers: int) -> Itera
         for job in jobs:
             yield _attempt(run, job)
         return
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:  # fork after torch threads can hang
+    # spawn, not fork: forking after torch has started threads can hang
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         futures = {pool.submit(functools.partial(_single_thread, run), job): job for job in jobs}
         for future in as_completed(futures):
-            yield _attempt(lambda _job, f=future: f.result(), futures[future])
+            yield _attempt(functools.partial(_future_result, future), futures[future])
 
 
 def _ray(run: Callable[[Job], Result], jobs: list[Job]) -> Iterator[tuple[Job, Result | BaseException]]:
@@ -80,7 +88,7 @@ def _ray(run: Callable[[Job], Result], jobs: list[Job]) -> Iterator[tuple[Job, R
     pending = {remote.remote(job): job for job in jobs}
     task_error = getattr(getattr(ray, "exceptions", None), "RayTaskError", ())
 
-    def result(ref: object) -> Result:
+    def result(ref: ray.ObjectRef[Result], _job: object) -> Result:
         try:
             return ray.get(ref)
         except task_error as err:  # report the job's own exception, as the local executor does
@@ -88,7 +96,7 @@ def _ray(run: Callable[[Job], Result], jobs: list[Job]) -> Iterator[tuple[Job, R
 
     while pending:
         (ready,), _ = ray.wait(list(pending), num_returns=1)
-        yield _attempt(lambda _job, ref=ready: result(ref), pending.pop(ready))
+        yield _attempt(functools.partial(result, ready), pending.pop(ready))
 
 
 def execute(

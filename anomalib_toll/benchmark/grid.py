@@ -8,7 +8,7 @@ or Ray), each finished cell is appended to the result store, and a restarted run
 what is done.
 
 Example:
-    >>> rows = run_benchmark("digits", models=["toll", "iforest"], output=Path(tempfile.mkdtemp()),
+    >>> rows = run_benchmark("digits", models=["toll", "iforest"], output=Path(tempfile.mkdtemp()), classes=[0],
     ...                      budget=Budget(iterations=20, batch_size=32), progress=False)
     >>> sorted(r.model for r in rows)
     ['iforest', 'toll']
@@ -23,10 +23,9 @@ import resource
 import sys
 import tempfile  # noqa: F401  (used in the example)
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Required, TypedDict, Unpack
 
 import numpy as np
 
@@ -35,11 +34,29 @@ from anomalib_toll.benchmark.progress import GridProgress
 from anomalib_toll.benchmark.store import ResultStore
 from anomalib_toll.data import get_dataset
 from anomalib_toll.protocol import Budget, OneClassSplit, check_protocol, evaluate, make_split
+from anomalib_toll.protocol.metrics import EXTRA_METRICS, pixel_metrics
 from anomalib_toll.protocol.splits import SPLIT_SEED
 from anomalib_toll.record import Row
 from anomalib_toll.runners import Runner, make_runner
 
-Scores = dict[str, np.ndarray]
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+
+class Scores(TypedDict):
+    """Test scores of a cell and their labels, as saved for the plots."""
+
+    scores: np.ndarray
+    labels: np.ndarray
+
+
+class CellOptions(TypedDict, total=False):
+    """The settings of ``make_grid`` that every cell of the grid carries (fields of ``Cell``)."""
+
+    data_root: Required[str | None]
+    device: Required[str | None]
+    download: bool
+    vary_split: bool
 
 
 class BenchmarkError(RuntimeError):
@@ -69,11 +86,12 @@ class Cell:
     vary_split: bool = False  # draw the held-out rows with the seed instead of the authors' fixed split
     show_steps: bool = False  # a progress bar over the model's training steps (one cell at a time, in a terminal)
     options: dict[str, Any] = field(default_factory=dict)  # keyword arguments of the model
+    data_options: tuple[tuple[str, Any], ...] = ()  # keyword arguments of the data set's reader (image_size, ...)
 
     @property
     def split_seed(self) -> int:
-        """The seed of the held-out rows."""
-        return self.seed if self.vary_split else SPLIT_SEED
+        """The seed of the held-out rows (ADBench's protocol draws its 70/30 split with the run's seed)."""
+        return self.seed if self.vary_split or self.protocol == "adbench" else SPLIT_SEED
 
     def runner(self) -> Runner:
         """A fresh, unfitted model adapter for this cell."""
@@ -81,14 +99,35 @@ class Cell:
 
 
 @functools.lru_cache(maxsize=1)
-def _split(dataset: str, normal_class: int, split_seed: int, data_root: str | None, download: bool) -> OneClassSplit:
+def _split(
+    dataset: str, normal_class: int, split_seed: int, data_root: str | None, download: bool, protocol: str,
+    data_options: tuple[tuple[str, Any], ...],
+) -> OneClassSplit:
     """Cells run class by class: consecutive cells share one loaded, preprocessed split."""
-    return make_split(dataset, normal_class, split_seed, data_root=data_root, download=download)
+    return make_split(
+        dataset, normal_class, split_seed, data_root=data_root, download=download, protocol=protocol,
+        **dict(data_options),
+    )
 
 
 def cell_split(cell: Cell) -> OneClassSplit:
     """The split a cell reads (cached: consecutive cells of a class share it)."""
-    return _split(cell.dataset, cell.normal_class, cell.split_seed, cell.data_root, cell.download)
+    return _split(
+        cell.dataset, cell.normal_class, cell.split_seed, cell.data_root, cell.download, cell.protocol,
+        cell.data_options,
+    )
+
+
+def data_metrics(cell: Cell, split: OneClassSplit, runner: Runner, scores: np.ndarray) -> dict[str, float]:
+    """The metrics the data set records beside its own, and the pixel metrics where they apply.
+
+    AUPR and F1 at the contamination rate where the data set's entry lists them; anomalib's
+    pixel AUROC and AUPRO where the split has masks and the model gives anomaly maps.
+    """
+    values = {name: EXTRA_METRICS[name](scores, split.y_test) for name in get_dataset(cell.dataset).extra_metrics}
+    if split.mask_test is not None and (maps := runner.anomaly_maps(split.x_test)) is not None:
+        values |= pixel_metrics(maps, split.mask_test)
+    return values
 
 
 @functools.cache
@@ -110,33 +149,46 @@ def run_cell(cell: Cell) -> tuple[Row, Scores | None]:
     split = cell_split(cell)
     runner = cell.runner()
     runner.show_progress = cell.show_steps
-    budget = runner.resolve_budget(cell.budget, cell.dataset)
+    budget = runner.resolve_budget(cell.budget, cell.dataset, split)
     start = time.perf_counter()
     runner.fit(split, cell.seed, budget)
     fit_seconds = time.perf_counter() - start
     start = time.perf_counter()
-    scores = runner.score(split.x_test)
+    scores = runner.score_test(split)
     score_seconds = time.perf_counter() - start
+    metrics = data_metrics(cell, split, runner, scores)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # this process's high-water mark
     row = Row(
         dataset=cell.dataset, normal_class=cell.normal_class, seed=cell.seed, model=runner.name,
         protocol=cell.protocol, metric=split.metric, value=evaluate(split.metric, scores, split.y_test),
         auroc=evaluate("auroc", scores, split.y_test), fit_seconds=round(fit_seconds, 3),
-        score_seconds=round(score_seconds, 3), peak_rss_mb=round(rss / (1024**2 if sys.platform == "darwin" else 1024), 1),
+        score_seconds=round(score_seconds, 3),
+        peak_rss_mb=round(rss / (1024**2 if sys.platform == "darwin" else 1024), 1),
         settings=cell_settings(cell, runner), note=runner.note, key=resume_key(cell, split.digest, runner),
         data_digest=split.digest, iterations=budget.iterations if runner.uses_budget else 0,
         batch_size=int(budget.batch_size or 0) if runner.uses_budget else 0,
-        eval_every=budget.eval_every if runner.uses_budget else 0, precision=runner.precision_used, device=runner.device_used,
+        eval_every=budget.eval_every if runner.uses_budget else 0, precision=runner.precision_used,
+        device=runner.device_used,
         n_test_normal=int((split.y_test == 0).sum()), n_test_anomalous=int((split.y_test == 1).sum()),
         input_shape="x".join(map(str, split.x_test.shape[1:])), versions=library_versions(),
+        training=runner.training,
+        class_name=split.class_name, criteria=criteria_summary(runner, split), **metrics,
     )
     return row, ({"scores": scores, "labels": split.y_test} if cell.keep_scores else None)
+
+
+def criteria_summary(runner: Runner, split: OneClassSplit) -> str:
+    """The test metric (%) and step of the checkpoint each selection criterion kept, from the same run."""
+    kept = runner.criterion_scores(split.x_test)
+    return " ".join(
+        f"{name}={100 * evaluate(split.metric, s, split.y_test):.2f}@{step}" for name, (step, s) in kept.items()
+    )
 
 
 def cell_settings(cell: Cell, runner: Runner | None = None) -> str:
     """Budget and model settings of a cell as used: a finished cell is skipped only if these match."""
     runner = runner or cell.runner()
-    budget = runner.resolve_budget(cell.budget, cell.dataset)
+    budget = runner.resolve_budget(cell.budget, cell.dataset, cell_split(cell))  # cached: the split just read
     used = f"iterations={budget.iterations} batch={budget.batch_size} eval_every={budget.eval_every} "
     split = f"split_seed={cell.split_seed} " if cell.vary_split else ""
     return f"{used if runner.uses_budget else ''}{split}{runner.settings(cell.dataset)}"
@@ -151,36 +203,53 @@ def resume_key(cell: Cell, data_digest: str, runner: Runner | None = None) -> st
 def make_grid(
     dataset: str,
     models: Iterable[str],
-    classes: Iterable[int] | None = None,
+    classes: Iterable[int | str] | None = None,
     seeds: Iterable[int] = (0,),
     protocol: str = "paper",
     budget: Budget = Budget(),
     model_args: dict[str, dict[str, Any]] | None = None,
-    **cell_options: Any,
+    data_options: dict[str, Any] | None = None,
+    **cell_options: Unpack[CellOptions],
 ) -> list[Cell]:
-    """The cells of a grid, every argument checked before any work (unknown model, bad option, class)."""
+    """The cells of a grid, every argument checked before any work (unknown model, bad option, class).
+
+    ``classes`` holds class indices or names (``"bottle"``, a table's file name); ``None``
+    is every class of the data set (every file of a folder of tables). ``data_options``
+    go to the data set's reader (``image_size``, a folder's directories).
+    """
     spec = get_dataset(dataset)
     check_protocol(protocol)
+    data_options = {key: value for key, value in (data_options or {}).items() if value is not None}
+    if unknown := sorted(set(data_options) - set(spec.options)):
+        takes = f"it takes {', '.join(spec.options)}" if spec.options else "it takes none"
+        msg = f"dataset {dataset!r} takes no data option {', '.join(unknown)} ({takes})."
+        raise ValueError(msg)
+    frozen = tuple((key, tuple(v) if isinstance(v, list) else v) for key, v in sorted(data_options.items()))
+    names = spec.class_names(cell_options.get("data_root"))
     models = [m.strip() for m in models if m.strip()]
     if not models:
         msg = "models must name at least one model, e.g. 'toll,iforest'."
         raise ValueError(msg)
     model_args = dict(model_args or {})
-    if unknown := set(model_args) - set(models):
-        msg = f"model_args names {sorted(unknown)}, which are not among the models {models}."
+    if extra := sorted(set(model_args) - set(models)):
+        msg = f"model_args names {extra}, which are not among the models {models}."
         raise ValueError(msg)
-    classes = list(classes) if classes is not None else list(range(spec.n_classes))
-    if bad := [c for c in classes if not 0 <= c < spec.n_classes]:
-        msg = f"classes must be in 0..{spec.n_classes - 1} for {dataset}, got {bad}."
+    requested = list(classes) if classes is not None else list(range(len(names)))
+    if bad := [c for c in requested if isinstance(c, str) and c not in names]:
+        msg = f"no {spec.class_label} {bad} in {dataset}; its {spec.class_label} names are {names}."
+        raise ValueError(msg)
+    indices = [names.index(c) if isinstance(c, str) else c for c in requested]
+    if out_of_range := [c for c in indices if not 0 <= c < len(names)]:
+        msg = f"classes must be in 0..{len(names) - 1} for {dataset}, got {out_of_range}."
         raise ValueError(msg)
     seeds = list(seeds)
-    if not seeds or not classes:
-        msg = f"the grid is empty: seeds={seeds}, classes={classes}; give at least one of each."
+    if not seeds or not indices:
+        msg = f"the grid is empty: seeds={seeds}, classes={indices}; give at least one of each."
         raise ValueError(msg)
     grid = [
         Cell(dataset, normal_class, seed, model, protocol, budget, keep_scores=seed == seeds[0],
-             options=model_args.get(model, {}), **cell_options)
-        for normal_class in classes for seed in seeds for model in models
+             options=model_args.get(model, {}), data_options=frozen, **cell_options)
+        for normal_class in indices for seed in seeds for model in models
     ]
     for cell in grid[: len(models)]:
         cell.runner()  # fail fast on an unknown model or a bad model argument
@@ -191,7 +260,7 @@ def run_benchmark(
     dataset: str,
     models: Iterable[str],
     output: Path,
-    classes: Iterable[int] | None = None,
+    classes: Iterable[int | str] | None = None,
     seeds: Iterable[int] = (0,),
     protocol: str = "paper",
     budget: Budget = Budget(),
@@ -203,17 +272,20 @@ def run_benchmark(
     model_args: dict[str, dict[str, Any]] | None = None,
     download: bool = False,
     vary_split: bool = False,
+    data_options: dict[str, Any] | None = None,
 ) -> list[Row]:
     """Run every missing cell of the grid, appending each result to ``output/results.csv``.
 
-    ``classes=None`` runs every class of the dataset; ``model_args`` maps a model name of
-    ``models`` to its keyword arguments; ``download`` lets torchvision fetch a missing
-    image data set into ``data_root``; ``workers=None`` uses one process per core for
-    small networks (Arrhythmia, digits) and one process otherwise (the CLI's default).
+    ``classes=None`` runs every class of the dataset (every file of a folder of tables);
+    ``model_args`` maps a model name of ``models`` to its keyword arguments;
+    ``data_options`` go to the data set's reader (``image_size``, a folder's
+    directories); ``download`` lets torchvision or anomalib fetch a missing image data
+    set into ``data_root``; ``workers=None`` uses one process per core for small networks
+    (Arrhythmia, digits, tables) and one process otherwise (the CLI's default).
     """
     check_executor(executor)
     grid = make_grid(
-        dataset, models, classes, seeds, protocol, budget, model_args,
+        dataset, models, classes, seeds, protocol, budget, model_args, data_options,
         data_root=data_root, device=device, download=download, vary_split=vary_split,
     )
     store = ResultStore(output)
@@ -228,10 +300,14 @@ def run_benchmark(
         workers = default_workers(get_dataset(dataset).small_network, len(todo))
     bar = GridProgress(len(grid), len(grid) - len(todo), f"benchmark {dataset}", enabled=progress)
     failures: list[tuple[Cell, BaseException]] = []
-    show_steps = progress and workers <= 1 and executor == "local" and sys.stderr.isatty()  # one cell at a time: its bar too
+    # one cell at a time: its bar too
+    show_steps = progress and workers <= 1 and executor == "local" and sys.stderr.isatty()
     todo = [replace(cell, show_steps=show_steps) for cell in todo]
+    spec = get_dataset(dataset)
+    names = spec.class_names(data_root) if spec.reads_class else None  # a category or a file: say which
     for cell, outcome in execute(run_cell, todo, workers, executor):
-        name = f"{cell.model} class {cell.normal_class} seed {cell.seed}"
+        where = f"class {cell.normal_class}" if names is None else names[cell.normal_class]
+        name = f"{cell.model} {where} seed {cell.seed}"
         if isinstance(outcome, BaseException):
             failures.append((cell, outcome))
             bar.failed(name, outcome)
@@ -253,4 +329,5 @@ def save_scores(output: Path, row: Row, scores: Scores) -> None:
     folder = Path(output) / "scores"
     folder.mkdir(exist_ok=True)
     cell = f"{row.dataset}, normal class {row.normal_class}, seed {row.seed}"
-    np.savez(folder / f"{row.dataset}_{row.normal_class}_{row.seed}_{row.model}.npz", model=row.model, cell=cell, **scores)
+    path = folder / f"{row.dataset}_{row.normal_class}_{row.seed}_{row.model}.npz"
+    np.savez(path, model=row.model, cell=cell, **scores)

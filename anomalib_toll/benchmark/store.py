@@ -32,7 +32,9 @@ def _checksum(payload: str) -> str:
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{path.name}.", delete=False, newline="") as tmp:
+    with tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", delete=False, newline="",
+    ) as tmp:
         tmp.write(text)
         tmp.flush()
         os.fsync(tmp.fileno())
@@ -68,7 +70,8 @@ class ResultStore:
             row = self._parse(line)
             if row is None and number not in self._reported:
                 self._reported.add(number)
-                warnings.warn(f"{self.path}:{number}: damaged record skipped (cut by a kill?); its cell will rerun.", stacklevel=2)
+                msg = f"{self.path}:{number}: damaged record skipped (cut by a kill?); its cell will rerun."
+                warnings.warn(msg, stacklevel=2)
             elif row is not None:
                 rows.append(row)
         return rows
@@ -89,7 +92,7 @@ class ResultStore:
         payload = json.dumps(row.as_dict(), sort_keys=True)
         line = json.dumps({"row": row.as_dict(), "checksum": _checksum(payload)}) + "\n"
         torn = self.path.exists() and self.path.stat().st_size > 0 and not self.path.read_bytes().endswith(b"\n")
-        with self.path.open("a") as f:
+        with self.path.open("a", encoding="utf-8") as f:
             f.write(("\n" if torn else "") + line)  # a cut last line stays on its own line, damaged
             f.flush()
             os.fsync(f.fileno())
@@ -98,7 +101,7 @@ class ResultStore:
     def export(self) -> None:
         """Rewrite ``results.csv`` and ``results.json`` from the store (atomically: always parseable)."""
         rows = [r.as_dict() for r in self.rows()]
-        with tempfile.SpooledTemporaryFile(mode="w+", newline="") as buffer:
+        with tempfile.SpooledTemporaryFile(mode="w+", encoding="utf-8", newline="") as buffer:
             writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
             writer.writeheader()
             writer.writerows(rows)

@@ -13,9 +13,9 @@ loss is the batch mean of the per-sample score, as in the authors' code.
 
 Example:
     >>> import torch
-    >>> x, x_hat, z = torch.zeros(2, 3), torch.ones(2, 3), torch.ones(2, 4)
-    >>> toll_score(x_hat, x, z, beta=10.0)
-    tensor([21.7321, 21.7321])
+    >>> x, x_hat, z = torch.zeros(2, 4), torch.ones(2, 4), torch.ones(2, 4)
+    >>> toll_score(x_hat, x, z, beta=10.0)  # ‖x̂ − x‖₂ = 2, ‖z‖₂ = 2
+    tensor([22., 22.])
 
 Paper:
     Targeted collapse regularized autoencoder for anomaly detection: black hole at
@@ -40,7 +40,7 @@ WEIGHTINGS: tuple[Weighting, ...] = ("sum", "convex")
 
 def parse_norm(norm: int | float | str) -> float:
     """Return the order ``p`` of a norm given as 1, 2, "inf", "l1", "l2" or ``math.inf``."""
-    if isinstance(norm, (int, float)) and not isinstance(norm, bool) and norm in (1, 2, math.inf):
+    if isinstance(norm, (int, float)) and not isinstance(norm, bool) and norm in {1, 2, math.inf}:
         return float(norm)
     aliases = {"1": 1.0, "l1": 1.0, "2": 2.0, "l2": 2.0, "inf": math.inf, "linf": math.inf}
     if isinstance(norm, str) and norm.lower() in aliases:

@@ -6,6 +6,7 @@ Every network is a :class:`TollAutoencoder`: ``forward(x)`` returns ``(x_hat, z)
 that :func:`anomalib_toll.core.loss.toll_score` can be applied to any of them.
 
 Example:
+    >>> import torch
     >>> net = build_autoencoder((1, 28, 28))          # Appendix B.1, z = 128
     >>> x_hat, z = net(torch.zeros(2, 1, 28, 28))
     >>> tuple(x_hat.shape), tuple(z.shape)
@@ -14,10 +15,13 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from typing import TYPE_CHECKING
 
-import torch
 from torch import Tensor, nn
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 
 class TollAutoencoder(nn.Module):
@@ -29,6 +33,7 @@ class TollAutoencoder(nn.Module):
         self.decoder = decoder
 
     def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """``(x_hat, z)``: the reconstruction of ``x`` and its code."""
         z = self.encoder(x)
         return self.decoder(z), z
 
@@ -58,11 +63,13 @@ def mnist_autoencoder(latent_dim: int = 128) -> TollAutoencoder:
 def cifar_autoencoder(latent_dim: int = 64) -> TollAutoencoder:
     """Appendix B.2: the 32×32×3 network; no conv biases in front of BatchNorm."""
     enc: list[nn.Module] = []
-    for c_in, c_out, k, s in ((3, 32, 5, 1), (32, 64, 4, 2), (64, 128, 4, 1), (128, 256, 4, 2), (256, 512, 4, 1), (512, 512, 1, 1)):
+    enc_layers = ((3, 32, 5, 1), (32, 64, 4, 2), (64, 128, 4, 1), (128, 256, 4, 2), (256, 512, 4, 1), (512, 512, 1, 1))
+    for c_in, c_out, k, s in enc_layers:
         enc += _conv_block(nn.Conv2d(c_in, c_out, k, s, bias=False), c_out, 0.1)
     enc += [nn.Conv2d(512, latent_dim, 1, 1), nn.Flatten()]
     dec: list[nn.Module] = [nn.Unflatten(1, (latent_dim, 1, 1))]
-    for c_in, c_out, k, s in ((latent_dim, 256, 4, 1), (256, 128, 4, 2), (128, 64, 4, 1), (64, 32, 4, 2), (32, 32, 5, 1)):
+    dec_layers = ((latent_dim, 256, 4, 1), (256, 128, 4, 2), (128, 64, 4, 1), (64, 32, 4, 2), (32, 32, 5, 1))
+    for c_in, c_out, k, s in dec_layers:
         dec += _conv_block(nn.ConvTranspose2d(c_in, c_out, k, s, bias=False), c_out, 0.1)
     dec += _conv_block(nn.Conv2d(32, 32, 1, 1, bias=False), 32, 0.1)
     dec.append(nn.Conv2d(32, 3, 1, 1))
@@ -80,12 +87,12 @@ def mlp_autoencoder(
     """
     widths = [in_features, *hidden_dims]
     enc: list[nn.Module] = []
-    for w_in, w_out in zip(widths, widths[1:]):
+    for w_in, w_out in itertools.pairwise(widths):
         enc += [nn.Linear(w_in, w_out), nn.BatchNorm1d(w_out), nn.ReLU()]
     enc.append(nn.Linear(widths[-1], latent_dim))
     back = [latent_dim, *reversed(hidden_dims)]
     dec: list[nn.Module] = []
-    for w_in, w_out in zip(back, back[1:]):
+    for w_in, w_out in itertools.pairwise(back):
         dec += [nn.Linear(w_in, w_out), nn.BatchNorm1d(w_out), nn.ReLU()]
     dec.append(nn.Linear(back[-1], in_features))
     return TollAutoencoder(nn.Sequential(*enc), nn.Sequential(*dec))

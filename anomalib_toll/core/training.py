@@ -20,9 +20,8 @@ from __future__ import annotations
 import contextlib
 import copy
 import time
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 import numpy as np
 import torch
@@ -32,16 +31,19 @@ from tqdm.auto import tqdm
 from anomalib_toll.core.checks import check_positive_int
 from anomalib_toll.core.loss import Weighting, toll_score
 
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
 Precision = Literal["32", "bf16-mixed", "16-mixed"]
 PRECISIONS: tuple[str, ...] = ("32", "bf16-mixed", "16-mixed")
 Sampling = Literal["random", "epochs"]
 
 
 def resolve_device(device: str | torch.device | None) -> torch.device:
-    """``None``/``"auto"`` → the first CUDA device when there is one, else the CPU."""
+    """``None``/``"auto"`` → the first CUDA device when there is one, else the CPU; Lightning's ``"gpu"`` is CUDA."""
     if device is None or str(device) == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
+    return torch.device("cuda" if str(device) == "gpu" else device)
 
 
 def check_precision(precision: str, device: torch.device) -> str:
@@ -95,7 +97,7 @@ def batch_indices(
     cuts = [i * batch_size for i in range(batches_per_epoch(n, batch_size))]
     while done < steps:
         perm = torch.randperm(n, generator=generator).to(device)
-        for start, stop in zip(cuts, [*cuts[1:], n]):
+        for start, stop in zip(cuts, [*cuts[1:], n], strict=True):
             if done == steps:
                 return
             yield perm[start:stop]
@@ -103,8 +105,22 @@ def batch_indices(
 
 
 @dataclass
+class Checkpoint:
+    """The best weights one validation criterion saw: its step, its value and the weights."""
+
+    step: int
+    value: float
+    state: dict[str, Tensor]
+
+
+@dataclass
 class FitResult:
-    """What :func:`fit_toll` did: the kept step, its validation value and the curve."""
+    """What :func:`fit_toll` did: the kept step, its validation value and the curve.
+
+    With several validation criteria, ``checkpoints`` holds the best weights of each
+    (the model ends holding the selected criterion's), so one training run tells what
+    every criterion would have kept.
+    """
 
     steps: int
     best_step: int
@@ -112,6 +128,7 @@ class FitResult:
     seconds: float
     history: list[tuple[int, float]] = field(default_factory=list)
     losses: list[float] = field(default_factory=list)
+    checkpoints: dict[str, Checkpoint] = field(default_factory=dict)
 
 
 CONV_SCORE_BATCH = 256
@@ -213,7 +230,8 @@ def fit_toll(
     steps: int,
     batch_size: int,
     eval_every: int = 20,
-    validate: Callable[[nn.Module], float] | None = None,
+    validate: Callable[[nn.Module], float | dict[str, float]] | None = None,
+    select: str | None = None,
     generator: torch.Generator | None = None,
     sampling: Sampling = "random",
     precision: str = "32",
@@ -235,7 +253,10 @@ def fit_toll(
         batch_size: Rows per step (capped at ``len(x)``).
         eval_every: Validate every this many steps. Defaults to ``20``.
         validate: Maps the model (in eval mode) to a value, higher is better; the weights
-            with the best value are kept. ``None`` keeps the last weights.
+            with the best value are kept. ``None`` keeps the last weights. A dict of values
+            (one per criterion) keeps the best weights of each in ``checkpoints``.
+        select: With a dict from ``validate``, the criterion whose weights the model ends
+            with. Defaults to ``None`` (the first key).
         generator: Source of the batch draws; seeded by the caller for reproducibility.
         sampling: ``"random"`` batches or ``"epochs"``. Defaults to ``"random"``.
         precision: ``"32"``, ``"bf16-mixed"`` or ``"16-mixed"``. Defaults to ``"32"``.
@@ -251,17 +272,17 @@ def fit_toll(
     if getattr(model, "is_convolutional", False):
         model.to(memory_format=torch.channels_last)
     if optimizer is None:
-        opt: torch.optim.Optimizer = torch.optim.Adam(model.parameters(), lr=lr, fused=device.type in ("cpu", "cuda"))
+        opt: torch.optim.Optimizer = torch.optim.Adam(model.parameters(), lr=lr, fused=device.type in {"cpu", "cuda"})
     else:
         opt = optimizer(model.parameters(), lr=lr)
     scaler = torch.amp.GradScaler(device.type) if precision == "16-mixed" else None
     result = FitResult(steps=steps, best_step=steps, best_value=None, seconds=0.0)
     losses: list[Tensor] = []  # kept on the device: no sync per step
-    best_state: dict[str, Tensor] | None = None
     start = time.perf_counter()
     label = progress if isinstance(progress, str) else "Toll"
     bar = tqdm(total=steps, desc=label, disable=not progress, leave=False)
-    forward = torch.compile(model) if compile_model else model
+    # on a module, torch.compile returns an OptimizedModule: a module wrapping it
+    forward = cast("nn.Module", torch.compile(model)) if compile_model else model
     model.train()
     for step, idx in enumerate(batch_indices(len(x), batch_size, steps, generator, sampling), start=1):
         loss = toll_batch_scores(
@@ -280,16 +301,21 @@ def fit_toll(
         if validate is not None and (step % eval_every == 0 or step == steps):
             check_finite_losses(losses, lr)
             model.eval()
-            value = float(validate(model))
+            values = validate(model)
             model.train()
-            result.history.append((step, value))
-            if result.best_value is None or value > result.best_value:
-                result.best_step, result.best_value = step, value
-                best_state = copy.deepcopy(model.state_dict())
-            bar.set_postfix(val=f"{value:.4f}", best=f"{result.best_value:.4f}")
+            values = values if isinstance(values, dict) else {"value": values}
+            select = select or next(iter(values))
+            for name, value in values.items():
+                kept = result.checkpoints.get(name)
+                if kept is None or float(value) > kept.value:
+                    result.checkpoints[name] = Checkpoint(step, float(value), copy.deepcopy(model.state_dict()))
+            best = result.checkpoints[select]
+            result.history.append((step, float(values[select])))
+            result.best_step, result.best_value = best.step, best.value
+            bar.set_postfix(val=f"{float(values[select]):.4f}", best=f"{best.value:.4f}")
     bar.close()
-    if best_state is not None:
-        model.load_state_dict(best_state)
+    if select is not None:
+        model.load_state_dict(result.checkpoints[select].state)
     model.eval()
     check_finite_losses(losses, lr)
     result.losses = torch.stack(losses).tolist() if losses else []

@@ -14,12 +14,15 @@ Example:
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from anomalib_toll.data.root import HOW_TO_GET, resolve_data_root
+
+if TYPE_CHECKING:
+    import os
 
 OUTLIER_CLASSES = (3, 4, 5, 7, 8, 9, 14, 15)
 DROPPED_COLUMNS = (10, 11, 12, 13, 14)  # vector angles T, P, QRST, J and heart rate: have '?'
@@ -27,7 +30,7 @@ DROPPED_COLUMNS = (10, 11, 12, 13, 14)  # vector angles T, P, QRST, J and heart 
 
 def arrhythmia_from_uci(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     """The ODDS ``(X, y)`` from the raw UCI file (279 attributes + class per line)."""
-    rows = [line.strip().split(",") for line in Path(path).read_text().splitlines() if line.strip()]
+    rows = [line.strip().split(",") for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
     table = np.array([[np.nan if v == "?" else float(v) for v in row] for row in rows])
     features, classes = table[:, :-1], table[:, -1].astype(int)
     keep = [c for c in range(features.shape[1]) if c not in DROPPED_COLUMNS]
@@ -42,7 +45,10 @@ def load_arrhythmia(data_root: str | os.PathLike | None = None) -> tuple[np.ndar
     """``(X float64 (452, 274), y int64)`` from ``arrhythmia.mat``, else the raw UCI file."""
     root = resolve_data_root(data_root)
     if root is None:
-        msg = f"Arrhythmia needs a data root holding arrhythmia/arrhythmia.mat (ODDS) or arrhythmia.data (UCI). {HOW_TO_GET}"
+        msg = (
+            "Arrhythmia needs a data root holding arrhythmia/arrhythmia.mat (ODDS) or arrhythmia.data (UCI). "
+            f"{HOW_TO_GET}"
+        )
         raise FileNotFoundError(msg)
     candidates = [root / "arrhythmia" / "arrhythmia.mat", root / "arrhythmia.mat"]
     raw = [root / "arrhythmia" / "arrhythmia.data", root / "arrhythmia.data"]

@@ -4,7 +4,9 @@
 
 The layout is anomalib's ``Folder`` convention (a folder of normal images, a folder of
 anomalous ones). Images are read with Pillow, converted to RGB (or kept gray when every
-image is gray) and resized to ``image_size`` so they stack into one array.
+image is gray) and resized to ``image_size`` so they stack into one array. Folders with
+test images of their own or masks (the MVTec layout) are read through anomalib's
+``Folder`` instead: :func:`anomalib_toll.data.anomalib_layouts.read_folder` chooses.
 
 Example:
     >>> x_normal, x_abnormal = load_folder("my_images", image_size=32)  # doctest: +SKIP
@@ -14,12 +16,15 @@ Example:
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from anomalib_toll.data.root import resolve_data_root
+
+if TYPE_CHECKING:
+    import os
+    from pathlib import Path
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 FOLDER_IMAGE_SIZE = 32
@@ -37,6 +42,11 @@ def _mode(path: Path) -> str:
         return image.mode
 
 
+def image_mode(files: list[Path]) -> str:
+    """``"L"`` when every file is a gray image, else ``"RGB"``: the mode all of them are read in."""
+    return "L" if all(_mode(p) in {"L", "1", "I;16"} for p in files) else "RGB"
+
+
 def read_images(files: list[Path], mode: str, size: tuple[int, int]) -> np.ndarray:
     """uint8 array of the files converted to ``mode`` ("L" or "RGB"), resized to ``size`` = (width, height)."""
     from PIL import Image
@@ -44,7 +54,7 @@ def read_images(files: list[Path], mode: str, size: tuple[int, int]) -> np.ndarr
     images = []
     for path in files:
         with Image.open(path) as image:
-            images.append(np.asarray(image.convert(mode).resize(size, Image.BILINEAR)))
+            images.append(np.asarray(image.convert(mode).resize(size, Image.Resampling.BILINEAR)))
     return np.stack(images).astype(np.uint8)
 
 
@@ -68,17 +78,25 @@ def load_folder(
     for sub in (normal_dir, abnormal_dir):
         found = image_files(root / sub) if (root / sub).is_dir() else []
         if not found:
-            msg = f"no images in {root / sub}: the folder dataset reads {', '.join(IMAGE_SUFFIXES)} files from {root}/{normal_dir}/ and {root}/{abnormal_dir}/."
+            msg = (
+                f"no images in {root / sub}: the folder dataset reads {', '.join(IMAGE_SUFFIXES)} files "
+                f"from {root}/{normal_dir}/ and {root}/{abnormal_dir}/."
+            )
             raise FileNotFoundError(msg)
         files[sub] = found
-    gray = all(_mode(p) in ("L", "1", "I;16") for found in files.values() for p in found)
+    gray = all(_mode(p) in {"L", "1", "I;16"} for found in files.values() for p in found)
     mode = "L" if gray else "RGB"
     size = (image_size, image_size)
     return read_images(files[normal_dir], mode, size), read_images(files[abnormal_dir], mode, size)
 
 
-def load_folder_labelled(data_root: str | os.PathLike | None = None) -> tuple[np.ndarray, np.ndarray]:
+def load_folder_labelled(
+    data_root: str | os.PathLike | None = None,
+    normal_dir: str = "normal",
+    abnormal_dir: str = "abnormal",
+    image_size: int = FOLDER_IMAGE_SIZE,
+) -> tuple[np.ndarray, np.ndarray]:
     """``(images, labels)``: the normal images (label 0) followed by the abnormal ones (label 1)."""
-    normal, abnormal = load_folder(data_root)
+    normal, abnormal = load_folder(data_root, normal_dir, abnormal_dir, image_size)
     labels = np.concatenate([np.zeros(len(normal), np.int64), np.ones(len(abnormal), np.int64)])
     return np.concatenate([normal, abnormal]), labels

@@ -90,7 +90,10 @@ def to_nchw(x: np.ndarray) -> np.ndarray:
 
 
 def to_pixels(images: np.ndarray) -> np.ndarray:
-    """uint8 ``(N, H, W)`` or ``(N, H, W, C)`` → float32 ``(N, C, H, W)`` in [0, 1] (what pretrained backbones expect)."""
+    """uint8 ``(N, H, W)`` or ``(N, H, W, C)`` → float32 ``(N, C, H, W)`` in [0, 1].
+
+    The range pretrained backbones expect.
+    """
     return np.ascontiguousarray(to_nchw(np.asarray(images)), dtype=np.float32) / np.float32(255.0)
 
 
@@ -119,7 +122,9 @@ def gcn_min_max(table: tuple[tuple[float, float], ...]) -> Preprocessing:
 
 def min_max_scaled(lo: float, hi: float) -> Transform:
     """L1 GCN then ``(x - lo) / (hi - lo)``: constants of a class without a table entry (:func:`class_min_max`)."""
-    return lambda x: np.ascontiguousarray(to_nchw((global_contrast_normalization(x) - lo) / (hi - lo)), dtype=np.float32)
+    return lambda x: np.ascontiguousarray(
+        to_nchw((global_contrast_normalization(x) - lo) / (hi - lo)), dtype=np.float32,
+    )
 
 
 def channel_standardized(normal_class: int, x_fit: np.ndarray) -> Transform:
@@ -129,6 +134,18 @@ def channel_standardized(normal_class: int, x_fit: np.ndarray) -> Transform:
     mean = fit.mean(axis=(0, 2, 3), keepdims=True)
     std = np.maximum(fit.std(axis=(0, 2, 3), keepdims=True), 1e-6)
     return lambda x: np.ascontiguousarray((to_nchw(x.astype(np.float32) / 255.0) - mean) / std, dtype=np.float32)
+
+
+def row_standardized(normal_class: int, x_fit: np.ndarray) -> Transform:
+    """Each column standardised with the training rows' mean and std (a constant column is only centred).
+
+    Tables of any scale (ODDS, ADBench files); every model of the grid gets these rows.
+    """
+    del normal_class  # one normal set per table
+    mean = x_fit.mean(axis=0)
+    std = x_fit.std(axis=0)
+    std = np.where(std > 0, std, 1.0)
+    return lambda x: ((np.asarray(x, dtype=np.float64) - mean) / std).astype(np.float32)
 
 
 def raw_float32(normal_class: int, x_fit: np.ndarray) -> Transform:

@@ -11,24 +11,30 @@ its reader.
 Example:
     >>> DATASETS["mnist"].defaults.beta, DATASETS["arrhythmia"].metric
     (1000.0, 'f1')
-    >>> get_dataset("svhn")
+    >>> get_dataset("svhn")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: dataset must be one of ('mnist', 'fashion_mnist', 'cifar10', 'cifar100', 'digits', 'arrhythmia', 'folder'), got 'svhn'.
+    ValueError: dataset must be one of ('mnist', 'fashion_mnist', ..., 'tabular'), got 'svhn'.
+    >>> DATASETS["mvtec"].class_names()[:2], DATASETS["mvtec"].class_label
+    (('bottle', 'cable'), 'category')
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import numpy as np
-
+from anomalib_toll.data.anomalib_layouts import (
+    MVTEC_CATEGORIES,
+    VISA_CATEGORIES,
+    FixedSplit,
+    load_mvtec,
+    load_visa,
+    read_folder,
+)
 from anomalib_toll.data.arrhythmia import load_arrhythmia
-from anomalib_toll.data.folder import load_folder_labelled
 from anomalib_toll.data.images import (
     CIFAR10_LAYOUT,
     CIFAR100_LAYOUT,
@@ -47,12 +53,22 @@ from anomalib_toll.data.preprocessing import (
     channel_standardized,
     gcn_min_max,
     raw_float32,
+    row_standardized,
     standardized,
 )
+from anomalib_toll.data.tables import load_table, table_names
+
+if TYPE_CHECKING:
+    import os
+
+    import numpy as np
 
 Metric = Literal["auroc", "f1"]
-SplitKind = Literal["official", "labelled"]
-Reader = Callable[[str | os.PathLike | None, bool], "ImageSet | tuple[np.ndarray, np.ndarray]"]
+SplitKind = Literal["official", "labelled", "fixed"]
+Reader = Callable[..., "ImageSet | FixedSplit | tuple[np.ndarray, np.ndarray]"]
+"""``read(data_root, download, **options)``: ``options`` are the entry's ``options`` (and ``category``)."""
+IMAGE_OPTIONS = ("image_size",)
+FOLDER_OPTIONS = ("normal_dir", "abnormal_dir", "normal_test_dir", "mask_dir", "image_size")
 
 
 @dataclass(frozen=True)
@@ -72,7 +88,18 @@ class DatasetSpec:
     ``split="official"``: the reader returns the official train/test images and the
     protocol holds labelled training images out for validation; ``"labelled"``: the
     reader returns ``(x, y)`` with ``y = 1`` for anomalies and the protocol draws the
-    paper's 20 % test / 30 % validation split of each label.
+    paper's 20 % test / 30 % validation split of each label; ``"fixed"``: the reader
+    returns a :class:`FixedSplit` (normal training images, labelled test images, masks
+    where known) and the protocol holds normal training images out for validation.
+
+    ``options`` names the keyword arguments the reader takes besides the root (a
+    folder's directories, the image size); with ``reads_class`` the reader also gets
+    ``category=`` the class's name and reads only that class (an MVTec category, a file
+    of a folder of tables). ``list_classes`` lists the classes found under a data root
+    when they depend on it (the files of a folder). ``extra_metrics`` are the fields of
+    a result recorded beside ``metric`` and AUROC (``aupr``, ``f1_at_rate``);
+    ``class_label`` names a class in reports; ``rank_across`` adds the average rank of
+    each model across the classes to the summary (each class is a data set of its own).
     """
 
     name: str
@@ -84,11 +111,21 @@ class DatasetSpec:
     metric: Metric = "auroc"
     grayscale: bool = False
     small_network: bool = False  # too small to use two threads well: one cell per core
+    options: tuple[str, ...] = ()
+    reads_class: bool = False
+    list_classes: Callable[[str | os.PathLike | None], tuple[str, ...]] | None = None
+    extra_metrics: tuple[str, ...] = ()
+    class_label: str = "normal class"
+    rank_across: bool = False
 
     @property
     def n_classes(self) -> int:
         """Number of normal-class settings (1 for data sets with one normal set)."""
         return len(self.classes)
+
+    def class_names(self, data_root: str | os.PathLike | None = None) -> tuple[str, ...]:
+        """The classes: the fixed list, or those found under ``data_root`` (e.g. the files of a folder)."""
+        return self.classes if self.list_classes is None else self.list_classes(data_root)
 
 
 DIGIT_CLASSES = tuple(str(d) for d in range(10))
@@ -134,13 +171,32 @@ DATASETS: dict[str, DatasetSpec] = {
         ),
         DatasetSpec(
             "arrhythmia", ONE_NORMAL_SET, PaperDefaults(batch_size=100, beta=10.0, latent_dim=16, lr=1e-3),
-            read=lambda root, download: load_arrhythmia(root), preprocess=raw_float32, split="labelled", metric="f1",
+            read=lambda root, _download: load_arrhythmia(root), preprocess=raw_float32, split="labelled", metric="f1",
             small_network=True,
         ),
-        # Not in the paper: a user's normal/ and abnormal/ images (resized to 32×32, the B.2 network).
+        # Not in the paper: a user's images (resized to 32×32 by default, the B.2 network), anomalib
+        # Folder's arguments; normal/ + abnormal/ split as Arrhythmia, the MVTec layout as given.
         DatasetSpec(
             "folder", ONE_NORMAL_SET, PaperDefaults(batch_size=64, beta=10.0, latent_dim=64, lr=1e-3),
-            read=lambda root, download: load_folder_labelled(root), preprocess=channel_standardized, split="labelled",
+            read=read_folder, preprocess=channel_standardized, split="labelled", options=FOLDER_OPTIONS,
+            extra_metrics=("f1_at_rate",),
+        ),
+        # Not in the paper: anomalib's industrial data sets, one category per class, 256×256 by default.
+        DatasetSpec(
+            "mvtec", MVTEC_CATEGORIES, PaperDefaults(batch_size=32, beta=10.0, latent_dim=64, lr=1e-3),
+            read=load_mvtec, preprocess=channel_standardized, split="fixed", options=IMAGE_OPTIONS, reads_class=True,
+            extra_metrics=("f1_at_rate",), class_label="category",
+        ),
+        DatasetSpec(
+            "visa", VISA_CATEGORIES, PaperDefaults(batch_size=32, beta=10.0, latent_dim=64, lr=1e-3),
+            read=load_visa, preprocess=channel_standardized, split="fixed", options=IMAGE_OPTIONS, reads_class=True,
+            extra_metrics=("f1_at_rate",), class_label="category",
+        ),
+        # Not in the paper: ODDS .mat / ADBench .npz tables (X, y), each file a data set; Arrhythmia's settings.
+        DatasetSpec(
+            "tabular", (), PaperDefaults(batch_size=100, beta=10.0, latent_dim=16, lr=1e-3),
+            read=load_table, preprocess=row_standardized, split="labelled", small_network=True, reads_class=True,
+            list_classes=table_names, extra_metrics=("aupr", "f1_at_rate"), class_label="dataset", rank_across=True,
         ),
     )
 }

@@ -21,5 +21,5 @@ HOW_TO_GET = (
 
 def resolve_data_root(data_root: str | os.PathLike | None = None) -> Path | None:
     """The data folder from the argument or the environment; ``None`` when neither is set."""
-    chosen = data_root if data_root not in (None, "") else os.environ.get(ENV_VAR) or None
+    chosen = data_root or os.environ.get(ENV_VAR) or None  # None or "": the environment's
     return None if chosen is None else Path(chosen).expanduser()

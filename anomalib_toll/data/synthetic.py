@@ -13,10 +13,13 @@ Example:
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import os
 
 
 def texture(rng: np.random.Generator, size: int) -> np.ndarray:
@@ -53,6 +56,7 @@ def write_folder_dataset(
 
 
 def main() -> None:
+    """Write the data set where the command line says (``python -m anomalib_toll.data.synthetic ROOT``)."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("root", type=Path, help="folder to write good/, bad/ and masks/ into")
     parser.add_argument("--normal", type=int, default=200, help="number of normal images")

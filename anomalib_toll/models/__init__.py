@@ -4,10 +4,15 @@
 
 jsonargparse resolves ``--model Toll`` among the imported ``AnomalibModule`` subclasses,
 so once this module is imported (the ``anomalib-toll`` command and the start-up hook do
-it) the short name works like a built-in model's.
+it) the short name works like a built-in model's. ``anomalib.models.get_model`` resolves
+every model of :data:`MODELS` by its name too (``"toll"``, ``"fitymi"``, ``"fitymi_toll"``):
+it searches only the direct subclasses of ``AnomalibModule``, which each of them is.
 
 Example:
     >>> from anomalib_toll.models import OneClass, Toll
+    >>> from anomalib.models import get_model
+    >>> type(get_model("toll")).__name__
+    'Toll'
 """
 
 from anomalib_toll.models.data import OneClass, PixelOneClass, SplitDataModule

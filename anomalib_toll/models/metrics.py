@@ -34,7 +34,10 @@ from torchmetrics.utilities import dim_zero_cat
 class _RawScoreAUROC(_AUROC):
     """anomalib's torchmetrics-level AUROC, storing raw scores instead of sigmoid-squashed ones."""
 
-    def __init__(self, **kwargs: object) -> None:
+    scores: list[torch.Tensor]  # states registered by add_state, concatenated across processes
+    labels: list[torch.Tensor]
+
+    def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.add_state("scores", default=[], dist_reduce_fx="cat")
         self.add_state("labels", default=[], dist_reduce_fx="cat")
@@ -60,6 +63,6 @@ class ScoreAUROC(AnomalibMetric, _RawScoreAUROC):  # type: ignore[misc]
     and configs need no change.
     """
 
-    def __init__(self, fields: list[str] | None = None, prefix: str = "", **kwargs: object) -> None:
+    def __init__(self, fields: list[str] | None = None, prefix: str = "", **kwargs) -> None:
         super().__init__(fields=fields, prefix=prefix, **kwargs)
         self.name = f"{prefix}AUROC"

@@ -13,6 +13,15 @@ Two ways to pick the checkpoint, named by what the validation set holds:
 
 The training rows are the same in both, so the two protocols differ only in selection.
 
+* ``adbench`` — ADBench's unsupervised protocol for labelled tables: a stratified 70/30
+  train/test split drawn with the run's seed; every model trains on all training rows
+  (anomalies included, unlabelled), and Toll keeps the checkpoint with the lowest mean
+  score on them (its training loss): no label is seen before test.
+
+Data sets whose split is fixed by the files (MVTec AD, VisA, a folder with test images
+or masks) have no labelled anomalies outside the test set: 10 % of the normal training
+images are held out, so ``paper`` and ``clean`` both select on held-out normals there.
+
 Example:
     >>> split = make_split("digits", normal_class=3)
     >>> split.x_train.shape[1:], set(split.y_val) == {0, 1}
@@ -28,14 +37,18 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from anomalib_toll.core.checks import check_positive_int
 from anomalib_toll.data import ImageSet, get_dataset
+from anomalib_toll.data.anomalib_layouts import FixedSplit
 
 if TYPE_CHECKING:
     from anomalib_toll.data.registry import Metric
 
-Protocol = Literal["paper", "clean"]
-PROTOCOLS: tuple[str, ...] = ("paper", "clean")
+Protocol = Literal["paper", "clean", "synthetic", "adbench"]
+PROTOCOLS: tuple[str, ...] = ("paper", "clean", "synthetic", "adbench")
 VAL_SIZE = 10_000  # labelled training images held out by the authors (paper Sec. 4.1)
+FIXED_VAL_FRACTION = 0.1  # normal training images held out where the files fix the split
+ADBENCH_TEST_SIZE = 0.3  # ADBench's stratified 70/30 split
 SPLIT_SEED = 42  # one split for every seed, as in the authors' code: seeds vary init and batches
 
 
@@ -51,12 +64,17 @@ class OneClassSplit:
     x_test: np.ndarray
     y_test: np.ndarray
     metric: Metric
+    mask_test: np.ndarray | None = None  # (N, H, W) uint8, 1 = anomalous pixel; None without masks
+    class_name: str = ""  # the normal class's name: a digit, an MVTec category, a table's file name
+    data_root: str | None = None  # where the data were read (None: $ANOMALIB_TOLL_DATA); adapters that re-read
+    download: bool = False  # the raw images (FITYMI trains on pixels) read them from the same place
 
     @functools.cached_property
     def digest(self) -> str:
         """A digest of every array of the split: results are reused only on the same data."""
         h = hashlib.blake2b(digest_size=8)
-        for array in (self.x_train, self.x_val, self.y_val, self.x_test, self.y_test):
+        masks = () if self.mask_test is None else (self.mask_test,)
+        for array in (self.x_train, self.x_val, self.y_val, self.x_test, self.y_test, *masks):
             h.update(str((array.dtype, array.shape)).encode())
             h.update(np.ascontiguousarray(array).data)
         return h.hexdigest()
@@ -81,28 +99,63 @@ def make_split(
     split_seed: int = SPLIT_SEED,
     data_root: str | None = None,
     download: bool = False,
+    protocol: str = "paper",
+    **options,
 ) -> OneClassSplit:
     """Build the cell's split; see the module docstring for what each protocol uses.
 
     ``split_seed`` draws the held-out rows; the authors used one fixed split for all
     seeds (the default). Passing the run's seed instead adds the split's variance.
+    ``options`` go to the data set's reader (its entry's ``options``: a folder's
+    directories, ``image_size``).
+
+    Raises:
+        ValueError: an unknown dataset, class, protocol or option (named), or
+            ``protocol="adbench"`` on data that are not one labelled pool.
     """
     spec = get_dataset(dataset)
-    if not 0 <= normal_class < spec.n_classes:
-        msg = f"normal_class must be in 0..{spec.n_classes - 1} for {dataset}, got {normal_class}."
+    check_protocol(protocol)
+    if unknown := sorted(set(options) - set(spec.options)):
+        takes = f"it takes {', '.join(spec.options)}" if spec.options else "it takes none"
+        msg = f"dataset {dataset!r} takes no data option {', '.join(unknown)} ({takes})."
         raise ValueError(msg)
-    data = spec.read(data_root, download)
+    names = spec.class_names(data_root)
+    if not 0 <= normal_class < len(names):
+        msg = f"normal_class must be in 0..{len(names) - 1} for {dataset}, got {normal_class}."
+        raise ValueError(msg)
+    if "image_size" in options:
+        options["image_size"] = check_positive_int("image_size", options["image_size"])
+    if spec.reads_class:
+        options["category"] = names[normal_class]
+    data = spec.read(data_root, download, **options)
+    label = f"{dataset} {names[normal_class]}" if spec.reads_class else dataset
+    mask_test = None
+    if isinstance(data, (ImageSet, FixedSplit)) and protocol == "adbench":
+        msg = (
+            "protocol 'adbench' splits one labelled pool of rows (tables, a normal/ + abnormal/ folder); "
+            f"{label} has a fixed test set."
+        )
+        raise ValueError(msg)
     if isinstance(data, ImageSet):
-        x_train, y_train, x_val, y_val, x_test, y_test = _official_split(data, normal_class, split_seed)
+        x_train, x_val, y_val, x_test, y_test = _official_split(data, normal_class, split_seed)
+    elif isinstance(data, FixedSplit):
+        x_train, x_val, y_val, x_test, y_test = _fixed_split(label, data, split_seed)
+        mask_test = data.mask_test
     else:
         x, y = data
-        train, val, test = _labelled_split(dataset, y, split_seed)
-        x_train, y_train, x_val, y_val, x_test, y_test = x[train], y[train], x[val], y[val], x[test], y[test]
-    del y_train  # all normal
+        if protocol == "adbench":
+            train, test = _adbench_split(label, y, split_seed)
+            x_train, x_val, y_val = x[train], x[train], np.zeros(len(train), np.int64)  # unlabelled: presumed normal
+        else:
+            train, val, test = _labelled_split(label, y, split_seed)
+            x_train, x_val, y_val = x[train], x[val], y[val]
+        x_test, y_test = x[test], y[test]
     transform = spec.preprocess(normal_class, x_train)
     return OneClassSplit(
         dataset=dataset, normal_class=normal_class, x_train=transform(x_train), x_val=transform(x_val),
         y_val=y_val.astype(np.int64), x_test=transform(x_test), y_test=y_test.astype(np.int64), metric=spec.metric,
+        mask_test=mask_test, class_name=names[normal_class],
+        data_root=None if data_root is None else str(data_root), download=download,
     )
 
 
@@ -116,13 +169,41 @@ def _official_split(images: ImageSet, normal_class: int, split_seed: int) -> tup
     train_idx = np.flatnonzero(keep & (images.y_train == normal_class))
     anomalous = lambda labels: (labels != normal_class).astype(np.int64)  # noqa: E731
     return (
-        images.x_train[train_idx], anomalous(images.y_train[train_idx]),
-        images.x_train[val_idx], anomalous(images.y_train[val_idx]),
+        images.x_train[train_idx], images.x_train[val_idx], anomalous(images.y_train[val_idx]),
         images.x_test, anomalous(images.y_test),
     )
 
 
-def _labelled_split(dataset: str, y: np.ndarray, split_seed: int) -> tuple[np.ndarray, ...]:
+def _fixed_split(label: str, images: FixedSplit, split_seed: int) -> tuple[np.ndarray, ...]:
+    """The data's own test set; 10 % of the normal training images held out (validation: normal only)."""
+    n_train = len(images.x_train)
+    if n_train < 2 or not (images.y_test == 1).any() or not (images.y_test == 0).any():
+        msg = (
+            f"{label}: need ≥ 2 normal training images and normal and anomalous test images, got {n_train} training, "
+            f"{int((images.y_test == 0).sum())} normal and {int((images.y_test == 1).sum())} anomalous test images."
+        )
+        raise ValueError(msg)
+    n_val = max(1, round(FIXED_VAL_FRACTION * n_train))
+    order = np.random.default_rng(split_seed).permutation(n_train)
+    val, train = np.sort(order[:n_val]), np.sort(order[n_val:])
+    return images.x_train[train], images.x_train[val], np.zeros(n_val, np.int64), images.x_test, images.y_test
+
+
+def _adbench_split(label: str, y: np.ndarray, split_seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row indices ``(train, test)``: ADBench's stratified 70/30 split, drawn with ``split_seed``."""
+    from sklearn.model_selection import train_test_split
+
+    if min(int((y == 0).sum()), int((y == 1).sum())) < 2:
+        msg = (
+            f"{label}: a stratified split needs ≥ 2 rows of each label, "
+            f"got {int((y == 0).sum())} normal and {int((y == 1).sum())} anomalous."
+        )
+        raise ValueError(msg)
+    train, test = train_test_split(np.arange(len(y)), test_size=ADBENCH_TEST_SIZE, stratify=y, random_state=split_seed)
+    return train, test
+
+
+def _labelled_split(label: str, y: np.ndarray, split_seed: int) -> tuple[np.ndarray, ...]:
     """Row indices: 20 % test and 30 % validation of each label, the remaining normals train.
 
     The paper's Arrhythmia split (Sec. 4.1), also used for a user's folder of images. On
@@ -131,17 +212,17 @@ def _labelled_split(dataset: str, y: np.ndarray, split_seed: int) -> tuple[np.nd
     """
     rng = np.random.default_rng(split_seed)
     parts: dict[str, list[np.ndarray]] = {"test": [], "val": [], "train": []}
-    for label in (0, 1):
-        idx = rng.permutation(np.flatnonzero(y == label))
+    for value in (0, 1):  # not ``label``: that names the data set in the error below
+        idx = rng.permutation(np.flatnonzero(y == value))
         n_test, n_val = round(0.2 * len(idx)), round(0.3 * len(idx))
         parts["test"].append(idx[:n_test])
         parts["val"].append(idx[n_test : n_test + n_val])
-        if label == 0:
+        if value == 0:
             parts["train"].append(idx[n_test + n_val :])
     test, val, train = (np.concatenate(parts[k]) for k in ("test", "val", "train"))
     if len(train) < 2 or not (y[test] == 1).any():
         msg = (
-            f"{dataset}: too few samples to split ({int((y == 0).sum())} normal, {int((y == 1).sum())} anomalous); "
+            f"{label}: too few samples to split ({int((y == 0).sum())} normal, {int((y == 1).sum())} anomalous); "
             "need ≥ 4 normal and ≥ 2 anomalous."
         )
         raise ValueError(msg)

@@ -15,8 +15,8 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import torch
@@ -27,30 +27,42 @@ from anomalib_toll.core.checks import check_number, check_positive_int
 from anomalib_toll.core.training import PRECISIONS
 from anomalib_toll.data import get_dataset
 from anomalib_toll.protocol.budget import Budget
-from anomalib_toll.protocol.metrics import evaluate
-from anomalib_toll.protocol.splits import OneClassSplit, check_protocol, make_split  # noqa: F401  (example)
+from anomalib_toll.protocol.metrics import auroc, evaluate
+from anomalib_toll.protocol.splits import SPLIT_SEED, OneClassSplit, check_protocol, make_split  # noqa: F401  (example)
+from anomalib_toll.protocol.synthetic import synthetic_anomalies
+
+BETA_GRID: tuple[float, ...] = (0.0, 1.0, 10.0, 100.0, 1000.0)  # log-spaced, with the plain autoencoder
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 @dataclass(frozen=True)
 class TollSettings:
     """Toll hyperparameters, checked when made; ``None`` takes the dataset's paper value (:meth:`resolve`)."""
 
-    beta: float | None = None
+    beta: float | Literal["auto"] | None = None
     norm: int | str = 2
     latent_dim: int | None = None
     lr: float | None = None
     precision: str = "auto"
+    beta_grid: tuple[float, ...] = BETA_GRID  # the β values ``beta="auto"`` tries
 
     def __post_init__(self) -> None:
         """Reject values that would fail or mislead later, naming the argument."""
-        if self.beta is not None:
+        if self.beta is not None and self.beta != "auto":
             object.__setattr__(self, "beta", check_number("beta", self.beta, minimum=0.0))
+        grid = tuple(check_number("beta_grid", b, minimum=0.0) for b in self.beta_grid)
+        if not grid:
+            msg = "beta_grid must hold at least one β value, e.g. (0, 1, 10, 100, 1000)."
+            raise ValueError(msg)
+        object.__setattr__(self, "beta_grid", grid)
         if self.latent_dim is not None:
             object.__setattr__(self, "latent_dim", check_positive_int("latent_dim", self.latent_dim))
         if self.lr is not None:
             object.__setattr__(self, "lr", check_number("lr", self.lr, minimum=0.0, strict=True))
         parse_norm(self.norm)
-        if self.precision not in ("auto", *PRECISIONS):
+        if self.precision not in {"auto", *PRECISIONS}:
             msg = f"precision must be one of {('auto', *PRECISIONS)}, got {self.precision!r}."
             raise ValueError(msg)
 
@@ -64,6 +76,7 @@ class TollSettings:
 
 
 BF16_MIN_PIXELS = 16 * 16
+CRITERIA: tuple[str, ...] = ("paper", "clean", "synthetic")
 
 
 def resolve_precision(precision: str, input_shape: tuple[int, ...], convolutional: bool, device: torch.device) -> str:
@@ -81,18 +94,52 @@ def resolve_precision(precision: str, input_shape: tuple[int, ...], convolutiona
     return "bf16-mixed" if convolutional and big_images and bf16_ok else "32"
 
 
-def make_selector(
-    split: OneClassSplit, protocol: str, score: Callable[[Tensor], np.ndarray], device: torch.device | None = None,
-) -> Callable[[], float]:
-    """The checkpoint criterion of a protocol, higher is better (see ``splits``).
+def make_criteria(
+    split: OneClassSplit, score: Callable[[Tensor], np.ndarray], device: torch.device | None = None,
+) -> dict[str, Callable[[], float]]:
+    """Every checkpoint criterion the split allows, each higher-is-better.
+
+    * ``paper``: the test metric on the labelled validation rows (only where they hold anomalies);
+    * ``clean``: minus the mean score of the normal validation rows;
+    * ``synthetic``: AUROC of the normal validation rows against synthetic anomalies made
+      from them (:mod:`~anomalib_toll.protocol.synthetic`): no real anomaly is seen.
 
     The validation rows go to ``device`` once here, not at each of the ~100 checks.
     """
-    if protocol == "paper":
+    criteria: dict[str, Callable[[], float]] = {}
+    if split.y_val.any():
         x_val = as_tensor(split.x_val).to(device)
-        return lambda: evaluate(split.metric, score(x_val), split.y_val)
-    x_normal = as_tensor(split.x_val_normal).to(device)
-    return lambda: -float(np.mean(score(x_normal)))
+        criteria["paper"] = lambda: evaluate(split.metric, score(x_val), split.y_val)
+    normal = split.x_val_normal
+    x_normal = as_tensor(normal).to(device)
+    criteria["clean"] = lambda: -float(np.mean(score(x_normal)))
+    if len(normal) >= 2:
+        both = as_tensor(np.concatenate([normal, synthetic_anomalies(normal, seed=SPLIT_SEED)])).to(device)
+        labels = np.repeat([0, 1], len(normal))
+        criteria["synthetic"] = lambda: auroc(score(both), labels)
+    return criteria
+
+
+def selected_criterion(split: OneClassSplit, protocol: str) -> str:
+    """The criterion a protocol selects with; a split without labelled anomalies before test selects as ``clean``."""
+    check_protocol(protocol)
+    if protocol == "paper" and not split.y_val.any():
+        return "clean"
+    if protocol == "synthetic" and len(split.x_val_normal) < 2:
+        msg = (
+            "protocol 'synthetic' needs at least 2 held-out normal rows; "
+            f"{split.dataset} has {len(split.x_val_normal)}."
+        )
+        raise ValueError(msg)
+    return protocol if protocol in CRITERIA else "clean"
+
+
+def make_selector(
+    split: OneClassSplit, protocol: str, score: Callable[[Tensor], np.ndarray], device: torch.device | None = None,
+) -> Callable[[], float]:
+    """The checkpoint criterion of a protocol, higher is better (see :func:`make_criteria`)."""
+    name = selected_criterion(split, protocol)
+    return make_criteria(split, score, device)[name]
 
 
 @dataclass
@@ -103,18 +150,35 @@ class TrainedToll:
     settings: TollSettings  # resolved: the values actually used
     device: torch.device
     fit: FitResult
+    beta_search: dict[float, float] | None = None  # beta="auto": synthetic validation AUROC per β tried
 
     @property
     def beta(self) -> float:
         """The collapse weight β used."""
-        return float(self.settings.beta)  # type: ignore[arg-type]
+        beta = self.settings.beta
+        assert beta is not None  # the settings are resolved
+        return float(beta)
 
     def score(self, x: np.ndarray | Tensor) -> np.ndarray:
         """Toll scores of preprocessed rows/images, in bounded-memory batches."""
         x = x if isinstance(x, Tensor) else as_tensor(x)
-        return score_toll(
-            self.model, x, beta=self.beta, norm=self.settings.norm, precision=self.settings.precision, device=self.device,
-        ).numpy()
+        settings = self.settings
+        scores = score_toll(
+            self.model, x, beta=self.beta, norm=settings.norm, precision=settings.precision, device=self.device,
+        )
+        return scores.numpy()
+
+    def criterion_scores(self, x: np.ndarray | Tensor) -> dict[str, tuple[int, np.ndarray]]:
+        """Scores of ``x`` under each criterion's kept checkpoint: ``name -> (step, scores)`` (``compare_criteria``)."""
+        kept = {k: v.clone() for k, v in self.model.state_dict().items()}
+        out = {}
+        try:
+            for name, checkpoint in self.fit.checkpoints.items():
+                self.model.load_state_dict(checkpoint.state)
+                out[name] = (checkpoint.step, self.score(x))
+        finally:
+            self.model.load_state_dict(kept)
+        return out
 
 
 def train_toll(
@@ -126,10 +190,23 @@ def train_toll(
     budget: Budget = Budget(),
     device: str | None = None,
     progress: bool | str = False,
+    compare_criteria: bool = False,
 ) -> TrainedToll:
-    """Train Toll on a split's normal rows, keeping the checkpoint the protocol selects."""
+    """Train Toll on a split's normal rows, keeping the checkpoint the protocol selects.
+
+    ``compare_criteria=True`` validates with every criterion of :func:`make_criteria` in
+    the same run and keeps each one's best weights (``trained.fit.checkpoints``), so the
+    protocols can be compared at the cost of one run. ``settings.beta="auto"`` trains every
+    β of ``settings.beta_grid`` and keeps the one whose synthetic validation AUROC is best
+    (``trained.beta_search`` holds each β's value).
+    """
     check_protocol(protocol)
     settings = settings.resolve(split.dataset)
+    if settings.beta == "auto":
+        return _search_beta(split, seed, protocol, settings, budget, device, progress)
+    batch_size = budget.resolve(split.dataset).batch_size
+    assert settings.lr is not None  # resolve() fills in the paper's values
+    assert batch_size is not None
     dev = resolve_device(device)
     with torch.random.fork_rng(devices=[]):  # seeded init without touching the caller's RNG
         torch.manual_seed(seed)
@@ -140,15 +217,55 @@ def train_toll(
         model=model, settings=replace(settings, precision=precision), device=dev,
         fit=FitResult(steps=0, best_step=0, best_value=None, seconds=0.0),
     )
-    select = make_selector(split, protocol, trained.score, dev)
+    chosen = selected_criterion(split, protocol)
+    criteria = make_criteria(split, trained.score, dev)
+
+    def validate(_m: torch.nn.Module) -> float | dict[str, float]:
+        if compare_criteria:
+            return {k: c() for k, c in criteria.items()}
+        return criteria[chosen]()
+
     trained.fit = fit_toll(
         model, as_tensor(split.x_train).to(dev), beta=trained.beta, norm=settings.norm,
-        lr=float(settings.lr), steps=budget.iterations,
-        batch_size=budget.resolve(split.dataset).batch_size, eval_every=budget.eval_every,
-        validate=lambda _model: select(), generator=torch.Generator().manual_seed(seed),
+        lr=float(settings.lr), steps=budget.iterations, batch_size=batch_size, eval_every=budget.eval_every,
+        validate=validate, select=chosen if compare_criteria else None, generator=torch.Generator().manual_seed(seed),
         precision=precision, progress=progress,
     )
     return trained
 
 
-__all__ = ["TollSettings", "TrainedToll", "make_selector", "resolve_precision", "train_toll"]
+def _search_beta(
+    split: OneClassSplit, seed: int, protocol: str, settings: TollSettings, budget: Budget, device: str | None,
+    progress: bool | str,
+) -> TrainedToll:
+    """Train every β of the grid (same seed, same batches) and keep the best by synthetic validation AUROC."""
+    if len(split.x_val_normal) < 2:
+        msg = (
+            "beta='auto' needs at least 2 held-out normal rows to make synthetic anomalies; "
+            f"{split.dataset} has {len(split.x_val_normal)}."
+        )
+        raise ValueError(msg)
+    runs = {
+        b: train_toll(split, seed, protocol=protocol, settings=replace(settings, beta=b), budget=budget, device=device,
+                      progress=f"{progress} β={b:g}" if progress else False, compare_criteria=True)
+        for b in settings.beta_grid
+    }
+    search = {b: run.fit.checkpoints["synthetic"].value for b, run in runs.items()}
+    best = max(search, key=lambda b: (search[b], -b))  # ties: the smaller β
+    chosen = runs[best]
+    chosen.beta_search = search
+    chosen.fit.seconds = sum(run.fit.seconds for run in runs.values())
+    return chosen
+
+
+__all__ = [
+    "BETA_GRID",
+    "CRITERIA",
+    "TollSettings",
+    "TrainedToll",
+    "make_criteria",
+    "make_selector",
+    "resolve_precision",
+    "selected_criterion",
+    "train_toll",
+]

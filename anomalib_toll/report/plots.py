@@ -14,22 +14,26 @@ Example:
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from anomalib_toll.record import Row
-from anomalib_toll.report.tables import stats
+from anomalib_toll.report.tables import class_labels, stats
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from types import ModuleType
+
+    from anomalib_toll.record import Row
 
 DPI = 150
 
 
-def _pyplot() -> Any:
-    import matplotlib
+def _pyplot() -> ModuleType:
+    import matplotlib as mpl
 
-    matplotlib.use("Agg")
+    mpl.use("Agg")
     import matplotlib.pyplot as plt
 
     return plt
@@ -46,7 +50,9 @@ def _class_label(k: int, class_names: Sequence[str] | None) -> str:
     return class_names[k] if class_names is not None and k < len(class_names) else str(k)
 
 
-def bar_plot(rows: Sequence[Row], path: Path, class_names: Sequence[str] | None = None) -> Path:
+def bar_plot(
+    rows: Sequence[Row], path: Path, class_names: Sequence[str] | None = None, class_label: str = "normal class",
+) -> Path:
     """Mean of the metric per normal class (groups) and model (bars); ± std over seeds when there are ≥ 2."""
     plt = _pyplot()
     classes, models, values = stats(rows, "value")
@@ -55,13 +61,14 @@ def bar_plot(rows: Sequence[Row], path: Path, class_names: Sequence[str] | None 
     width = 0.8 / max(len(models), 1)
     fig, ax = plt.subplots(figsize=(max(6.0, 0.9 * len(classes) * max(1.0, len(models) / 3) + 2.5), 3.8))
     for i, model in enumerate(models):
-        means = [np.mean(values[(k, model)]) if values.get((k, model)) else np.nan for k in classes]
-        stds = [np.std(values[(k, model)]) if len(values.get((k, model), [])) > 1 else 0.0 for k in classes]
+        means = [np.mean(values[k, model]) if values.get((k, model)) else np.nan for k in classes]
+        stds = [np.std(values[k, model]) if len(values.get((k, model), [])) > 1 else 0.0 for k in classes]
         ax.bar(np.arange(len(classes)) + i * width, means, width, yerr=stds if seeds > 1 else None, capsize=2,
                label=model, color=colors[model], error_kw={"lw": 0.8})
-    ax.set_xticks(np.arange(len(classes)) + width * (len(models) - 1) / 2, [_class_label(k, class_names) for k in classes])
+    ticks = np.arange(len(classes)) + width * (len(models) - 1) / 2
+    ax.set_xticks(ticks, [_class_label(k, class_names) for k in classes])
     spread = f"mean ± std over {seeds} seeds" if seeds > 1 else "one seed"
-    ax.set(xlabel="normal class", ylabel=f"test {rows[0].metric.upper()} (%)", ylim=(0, 100),
+    ax.set(xlabel=class_label, ylabel=f"test {rows[0].metric.upper()} (%)", ylim=(0, 100),
            title=f"{rows[0].dataset}: {spread}")
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     ax.grid(axis="y", lw=0.3)
@@ -71,7 +78,7 @@ def bar_plot(rows: Sequence[Row], path: Path, class_names: Sequence[str] | None 
     return path
 
 
-def _grid(plt: Any, n: int, width: float, height: float, cols: int = 5) -> tuple[Any, list[Any]]:
+def _grid(plt: ModuleType, n: int, width: float, height: float, cols: int = 5) -> tuple[Any, list[Any]]:
     cols = min(n, cols)
     rows = math.ceil(n / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(width * cols, height * rows), squeeze=False)
@@ -81,7 +88,10 @@ def _grid(plt: Any, n: int, width: float, height: float, cols: int = 5) -> tuple
     return fig, flat[:n]
 
 
-def cell_plots(rows: Sequence[Row], scores_folder: Path, output: Path, class_names: Sequence[str] | None = None) -> list[Path]:
+def cell_plots(
+    rows: Sequence[Row], scores_folder: Path, output: Path, class_names: Sequence[str] | None = None,
+    class_label: str = "normal class",
+) -> list[Path]:
     """ROC curves (one panel per class, one line per model) and score histograms (one panel per class and model)."""
     from sklearn.metrics import roc_auc_score, roc_curve
 
@@ -100,12 +110,12 @@ def cell_plots(rows: Sequence[Row], scores_folder: Path, output: Path, class_nam
     for ax, k in zip(roc_axes, classes, strict=True):
         for m in models:
             if (k, m) in saved:
-                data = np.load(saved[(k, m)])
+                data = np.load(saved[k, m])
                 fpr, tpr, _ = roc_curve(data["labels"], data["scores"])
                 auc = 100 * roc_auc_score(data["labels"], data["scores"])
                 ax.plot(fpr, tpr, color=colors[m], lw=1.2, label=f"{m} ({auc:.1f})")
         ax.plot([0, 1], [0, 1], "k:", lw=0.6)
-        ax.set(title=f"normal class {_class_label(k, class_names)}", xlabel="false positive rate",
+        ax.set(title=f"{class_label} {_class_label(k, class_names)}", xlabel="false positive rate",
                ylabel="true positive rate", xlim=(0, 1), ylim=(0, 1.01))
         ax.legend(fontsize=6, loc="lower right")
     fig_roc.suptitle(f"{rows[0].dataset}: test ROC, seed {seed} (AUROC % in the legend)")
@@ -116,7 +126,8 @@ def cell_plots(rows: Sequence[Row], scores_folder: Path, output: Path, class_nam
         bins = np.histogram_bin_edges(scores, bins=30)
         ax.hist(scores[labels == 0], bins=bins, density=True, alpha=0.6, color="0.45", label="normal")
         ax.hist(scores[labels == 1], bins=bins, density=True, alpha=0.6, color=colors[m], label="anomalous")
-        ax.set(title=f"{m}, class {_class_label(k, class_names)}", xlabel="anomaly score", ylabel="density")
+        prefix = "class " if class_label == "normal class" else ""
+        ax.set(title=f"{m}, {prefix}{_class_label(k, class_names)}", xlabel="anomaly score", ylabel="density")
         ax.title.set_fontsize(8)
         ax.legend(fontsize=6)
     fig_hist.suptitle(f"{rows[0].dataset}: test score distributions, seed {seed}")
@@ -128,9 +139,20 @@ def cell_plots(rows: Sequence[Row], scores_folder: Path, output: Path, class_nam
     return paths
 
 
-def write_plots(rows: Sequence[Row], output: Path, class_names: Sequence[str] | None = None) -> list[Path]:
-    """All plots of a results folder: ``bars.png``, ``roc.png``, ``histograms.png``."""
+def write_plots(
+    rows: Sequence[Row], output: Path, class_names: Sequence[str] | None = None, class_label: str = "normal class",
+) -> list[Path]:
+    """All plots of a results folder: ``bars.png``, ``roc.png``, ``histograms.png``.
+
+    ``class_names`` name the classes (else each result's own ``class_name``); ``class_label``
+    says what a class is (``"category"``, ``"dataset"``).
+    """
     if not rows:
         return []
     output = Path(output)
-    return [bar_plot(rows, output / "bars.png", class_names), *cell_plots(rows, output / "scores", output, class_names)]
+    names = class_labels(rows, class_names)
+    named = [names.get(k, str(k)) for k in range(max(names) + 1)]
+    return [
+        bar_plot(rows, output / "bars.png", named, class_label),
+        *cell_plots(rows, output / "scores", output, named, class_label),
+    ]

@@ -2,6 +2,11 @@
 # SPDX-License-Identifier: Apache-2.0
 """Paper-style tables: rows = normal classes, columns = models, "mean ± std" in % over seeds.
 
+A class may be a data set of its own (an MVTec category, a table file): the summary
+then names it so, adds a table per metric the results record (AUPR, F1 at the
+contamination rate, pixel AUROC, AUPRO) and, on request, each model's average rank
+across them, as ADBench reports.
+
 Example:
     >>> from anomalib_toll.record import Row
     >>> rows = [Row("digits", 0, s, m, "paper", "auroc", v, v, 1.0, 0.1, 100.0, "", "")
@@ -13,27 +18,52 @@ Example:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from anomalib_toll.record import Row
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from anomalib_toll.record import Row
+
+OPTIONAL_METRICS = {
+    "aupr": "AUPR (average precision)",
+    "f1_at_rate": "F1 at the contamination rate (as many top test scores flagged as the test set has anomalies)",
+    "pixel_auroc": "Pixel AUROC (anomalib's; models that give anomaly maps)",
+    "aupro": "AUPRO (anomalib's, FPR up to 0.3; models that give anomaly maps)",
+}
+SHORT_NAMES = {"value": "", "auroc": "AUROC", "aupr": "AUPR", "f1_at_rate": "F1 at rate", "pixel_auroc": "pixel AUROC",
+               "aupro": "AUPRO"}
 
 
 def stats(rows: Sequence[Row], field: str) -> tuple[list[int], list[str], dict[tuple[int, str], list[float]]]:
-    """Classes, models (in row order) and the values of ``field`` in % per (class, model)."""
+    """Classes, models (in row order) and the values of ``field`` in % per (class, model); unrecorded ones left out."""
     classes = sorted({r.normal_class for r in rows})
     models = list(dict.fromkeys(r.model for r in rows))
     values: dict[tuple[int, str], list[float]] = defaultdict(list)
     for r in rows:
-        values[(r.normal_class, r.model)].append(100.0 * getattr(r, field))
+        if (value := getattr(r, field)) is not None:
+            values[r.normal_class, r.model].append(100.0 * value)
     return classes, models, values
 
 
-def summary_table(rows: Sequence[Row], field: str = "value", class_names: Sequence[str] | None = None) -> str:
-    """A Markdown table of ``field`` (``value`` or ``auroc``); the best mean per row in bold."""
+def class_labels(rows: Sequence[Row], class_names: Sequence[str] | None = None) -> dict[int, str]:
+    """Each class's name: the one its results recorded, else ``class_names[k]``, else the index."""
+    labels = {r.normal_class: r.class_name for r in rows if r.class_name}
+    for k in {r.normal_class for r in rows} - set(labels):
+        labels[k] = class_names[k] if class_names is not None and k < len(class_names) else str(k)
+    return labels
+
+
+def summary_table(
+    rows: Sequence[Row], field: str = "value", class_names: Sequence[str] | None = None,
+    class_label: str = "normal class",
+) -> str:
+    """A Markdown table of ``field`` (``value``, ``auroc``, ``aupr``, ...); the best mean per row in bold."""
     classes, models, values = stats(rows, field)
-    lines = ["| normal class | " + " | ".join(models) + " |", "|---" * (len(models) + 1) + "|"]
+    labels = class_labels(rows, class_names)
+    lines = [f"| {class_label} | " + " | ".join(models) + " |", "|---" * (len(models) + 1) + "|"]
 
     def render(label: str, cells: list[tuple[float, float] | None]) -> str:
         means = [c[0] for c in cells if c is not None]
@@ -44,7 +74,7 @@ def summary_table(rows: Sequence[Row], field: str = "value", class_names: Sequen
                 out.append("–")
                 continue
             text = f"{c[0]:.1f} ± {c[1]:.1f}" if not np.isnan(c[1]) else f"{c[0]:.1f}"
-            out.append(f"**{text}**" if np.isclose(c[0], best) else text)
+            out.append(f"**{text}**" if best is not None and np.isclose(c[0], best) else text)
         return f"| {label} | " + " | ".join(out) + " |"
 
     per_model_means: dict[str, list[float]] = defaultdict(list)
@@ -55,16 +85,62 @@ def summary_table(rows: Sequence[Row], field: str = "value", class_names: Sequen
             cells.append((float(np.mean(v)), float(np.std(v))) if v else None)
             if v:
                 per_model_means[m].append(float(np.mean(v)))
-        name = class_names[k] if class_names is not None and k < len(class_names) else str(k)
-        lines.append(render(name, cells))
+        lines.append(render(labels[k], cells))
     if len(classes) > 1:
         averages = [(float(np.mean(per_model_means[m])), float("nan")) if per_model_means[m] else None for m in models]
         lines.append(render("Average", averages))
     return "\n".join(lines)
 
 
-def summary_markdown(rows: Sequence[Row], title: str, class_names: Sequence[str] | None = None) -> str:
-    """``summary.md``: the dataset's metric (and AUROC when the metric is another), with context."""
+Ranks = tuple[list[str], dict[str, list[float]], dict[str, int]]
+
+
+def average_ranks(rows: Sequence[Row], fields: Sequence[str]) -> Ranks:
+    """Models, each model's mean rank per field, and how many classes each field's ranks cover.
+
+    Per class, the model with the highest mean is ranked 1 and ties share the mean of
+    their ranks; a class counts only where every model has a value of the field.
+    """
+    models = list(dict.fromkeys(r.model for r in rows))
+    ranks: dict[str, list[float]] = {m: [] for m in models}
+    covered: dict[str, int] = {}
+    for field in fields:
+        classes, _, values = stats(rows, field)
+        per_class = []
+        for k in classes:
+            if not all(values.get((k, m)) for m in models):
+                continue
+            means = np.array([np.mean(values[k, m]) for m in models])
+            per_class.append([1.0 + (means > v).sum() + ((means == v).sum() - 1) / 2 for v in means])
+        covered[field] = len(per_class)
+        mean_ranks = np.mean(per_class, axis=0) if per_class else [float("nan")] * len(models)
+        for m, rank in zip(models, mean_ranks, strict=True):
+            ranks[m].append(float(rank))
+    return models, ranks, covered
+
+
+def rank_table(rows: Sequence[Row], fields: Sequence[str], headings: Sequence[str]) -> str:
+    """A Markdown table: one row per model, its average rank per field (the lowest in bold)."""
+    models, ranks, covered = average_ranks(rows, fields)
+    header = " | ".join(f"{h} ({covered[f]})" for f, h in zip(fields, headings, strict=True))
+    lines = [f"| model | {header} |", "|---" * (len(fields) + 1) + "|"]
+    best = [min(ranks[m][i] for m in models) for i in range(len(fields))]
+    for m in models:
+        cells = [f"**{v:.2f}**" if np.isclose(v, b) else f"{v:.2f}" for v, b in zip(ranks[m], best, strict=True)]
+        lines.append(f"| {m} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def summary_markdown(
+    rows: Sequence[Row], title: str, class_names: Sequence[str] | None = None, class_label: str = "normal class",
+    ranks: bool = False,
+) -> str:
+    """``summary.md``: the dataset's metric (and AUROC when the metric is another), with context.
+
+    A table follows for each optional metric the rows recorded (AUPR, F1 at the
+    contamination rate, pixel AUROC, AUPRO); ``ranks`` adds each model's average rank
+    across the classes (data sets) when there are several, as ADBench reports.
+    """
     if not rows:
         return f"# {title}\n\nNo finished cells yet.\n"
     metric = rows[0].metric
@@ -72,22 +148,36 @@ def summary_markdown(rows: Sequence[Row], title: str, class_names: Sequence[str]
     parts = [
         f"# {title}",
         "",
-        f"Protocol `{rows[0].protocol}`; {len(seeds)} seed(s); mean ± std (population) over seeds in %; "
-        "best mean per row in bold.",
+        (
+            f"Protocol `{rows[0].protocol}`; {len(seeds)} seed(s); mean ± std (population) over seeds in %; "
+            "best mean per row in bold."
+        ),
         "",
         f"## {metric.upper()}" + (" (top 15 % of test scores flagged)" if metric == "f1" else ""),
         "",
-        summary_table(rows, "value", class_names),
+        summary_table(rows, "value", class_names, class_label),
     ]
     if metric != "auroc":
-        parts += ["", "## AUROC", "", summary_table(rows, "auroc", class_names)]
-    counts = sorted({(r.normal_class, r.n_test_normal, r.n_test_anomalous, r.input_shape) for r in rows if r.input_shape})
+        parts += ["", "## AUROC", "", summary_table(rows, "auroc", class_names, class_label)]
+    recorded = [field for field in OPTIONAL_METRICS if any(getattr(r, field) is not None for r in rows)]
+    for field in recorded:
+        parts += ["", f"## {OPTIONAL_METRICS[field]}", "", summary_table(rows, field, class_names, class_label)]
+    if ranks and len({r.normal_class for r in rows}) > 1:
+        fields = ["value", *(["auroc"] if metric != "auroc" else []), *recorded]
+        headings = [metric.upper(), *(SHORT_NAMES[f] for f in fields[1:])]
+        heading = (
+            f"## Average rank across {class_label}s (1 = best; in brackets: how many {class_label}s "
+            "ranked, those where every model has a result)"
+        )
+        parts += ["", heading, "", rank_table(rows, fields, headings)]
+    labels = class_labels(rows, class_names)
+    counts = sorted(
+        {(r.normal_class, r.n_test_normal, r.n_test_anomalous, r.input_shape) for r in rows if r.input_shape},
+    )
     if counts:
-        parts += ["", "## Test data", "", "| normal class | test normal | test anomalous | input |", "|---|---|---|---|"]
-        parts += [
-            f"| {class_names[k] if class_names and k < len(class_names) else k} | {n} | {a} | {shape.replace('x', ' × ')} |"
-            for k, n, a, shape in counts
-        ]
+        header = f"| {class_label} | test normal | test anomalous | input |"
+        parts += ["", "## Test data", "", header, "|---|---|---|---|"]
+        parts += [f"| {labels[k]} | {n} | {a} | {shape.replace('x', ' × ')} |" for k, n, a, shape in counts]
     notes = sorted({f"{r.model}: {r.note}" for r in rows if r.note})
     settings = sorted({f"{r.model}: `{r.settings}`" for r in rows})
     seconds = defaultdict(list)

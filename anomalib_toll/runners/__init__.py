@@ -15,11 +15,11 @@ Example:
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from anomalib_toll.runners.anomalib import AnomalibRunner
 from anomalib_toll.runners.base import Runner
-from anomalib_toll.runners.fitymi import FitymiRunner
+from anomalib_toll.runners.fitymi import FitymiRunner, collapse_weight_in_name
 from anomalib_toll.runners.pyod import PYOD_MODELS, PyODRunner
 from anomalib_toll.runners.toll import TollRunner
 
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 MODELS: dict[str, Callable[..., Runner]] = {
     "toll": TollRunner,
     "toll_beta0": partial(TollRunner, beta=0.0),
+    "toll_auto": partial(TollRunner, beta="auto"),
     "fitymi": partial(FitymiRunner, collapse_weight=0.0),
     "fitymi_toll": FitymiRunner,
     **{name: partial(PyODRunner, path) for name, path in PYOD_MODELS.items()},
@@ -40,13 +41,22 @@ def make_runner(name: str, protocol: str = "paper", device: str | None = None, *
 
     E.g. ``n_estimators=50`` for ``iforest``, ``latent_dim=8`` for ``toll``,
     ``fake_source="fakes.npy"`` for ``fitymi_toll``, ``pre_trained=True`` for ``padim``.
+    ``fitymi_toll_<weight>`` (``fitymi_toll_0.1``) is FITYMI+Toll with that collapse weight.
     Anything not in :data:`MODELS` or under ``pyod.`` is looked up among anomalib's models.
 
     Raises:
         ValueError: unknown model, or an argument the model does not take (named).
     """
     name = name.strip()
+    if shared := {"protocol", "device"} & set(options):
+        msg = (
+            f"model {name!r}: {sorted(shared)} are the grid's own arguments (--protocol, --device), "
+            "not model arguments."
+        )
+        raise ValueError(msg)
     factory = MODELS.get(name.lower())
+    if factory is None and (weight := collapse_weight_in_name(name)) is not None:  # fitymi_toll_0.1: a sweep
+        factory = partial(FitymiRunner, collapse_weight=weight)
     if factory is None:
         factory = partial(PyODRunner, name) if name.startswith("pyod.") else partial(AnomalibRunner, name)
     try:

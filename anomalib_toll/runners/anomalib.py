@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import inspect
 import tempfile
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict, Unpack
 
 import numpy as np
 
@@ -27,11 +27,22 @@ from anomalib_toll.runners.pyod import import_class
 
 if TYPE_CHECKING:
     import torch
+    from anomalib.data import AnomalibDataModule
     from anomalib.models.components import AnomalibModule
+    from lightning.pytorch import Trainer
 
     from anomalib_toll.protocol import Budget, OneClassSplit
 
 SCORE_BATCH = 256
+
+
+class Schedule(TypedDict, total=False):
+    """Lightning ``Trainer`` arguments of how long to train and how much to validate."""
+
+    max_epochs: int
+    max_steps: int
+    limit_val_batches: int | float
+    num_sanity_val_steps: int
 
 
 def anomalib_model_class(model: str) -> type:
@@ -102,7 +113,7 @@ class AnomalibRunner(Runner):
                    visualizer=False, **params)
 
     def fit(self, split: OneClassSplit, seed: int, budget: Budget) -> AnomalibRunner:
-        from anomalib.engine import Engine
+        """Train the model with anomalib's ``Engine`` for the budget's steps; the last weights are kept."""
         from lightning.pytorch import seed_everything
 
         from anomalib_toll.models import SplitDataModule
@@ -111,15 +122,27 @@ class AnomalibRunner(Runner):
         batch_size = min(budget.batch_size or len(split.x_train), len(split.x_train))
         self.model = model = self._build(split, batch_size)
         datamodule = SplitDataModule(split, train_batch_size=batch_size, eval_batch_size=SCORE_BATCH)
+        self.train_with_engine(model, datamodule, max_steps=budget.iterations)
+        return self
+
+    def train_with_engine(
+        self, model: AnomalibModule, datamodule: AnomalibDataModule, **schedule: Unpack[Schedule],
+    ) -> Trainer:
+        """``Engine.fit`` without logs, checkpoints or bars; the model stays on the device it trained on."""
+        from anomalib.engine import Engine
+
         with tempfile.TemporaryDirectory() as root:
             engine = Engine(
-                max_steps=budget.iterations, accelerator=self.device or "auto", devices=1, logger=False,
-                enable_progress_bar=False, enable_model_summary=False, default_root_dir=root, barebones=True,
+                **schedule, accelerator=self.device or "auto", devices=1, logger=False, enable_progress_bar=False,
+                enable_model_summary=False, default_root_dir=root, barebones=True,
             )
             engine.fit(model, datamodule=datamodule)
-            self.precision_used = str(engine.trainer.precision)
-        self.device_used = str(next(model.parameters()).device)
-        return self
+        trainer = engine.trainer
+        self.precision_used = str(trainer.precision)
+        device = trainer.strategy.root_device
+        model.to(device)  # Lightning hands the model back on the CPU: score where it trained
+        self.device_used = str(device)
+        return trainer
 
     def score(self, x: np.ndarray) -> np.ndarray:
         """Image scores of the model's torch network on the images (gray ones as three equal channels)."""
@@ -134,7 +157,33 @@ class AnomalibRunner(Runner):
             batch = batch.expand(-1, 3, -1, -1) if batch.shape[1] == 1 else batch
             return model.model(pre_processor(batch) if pre_processor is not None else batch).pred_score
 
-        return score_in_batches(image_scores, x, SCORE_BATCH, next(model.parameters()).device).numpy().astype(np.float64)
+        scores = score_in_batches(image_scores, x, SCORE_BATCH, next(model.parameters()).device)
+        return scores.numpy().astype(np.float64)
+
+    def anomaly_maps(self, x: np.ndarray) -> np.ndarray | None:
+        """The model's anomaly maps, resized (bilinear) to the images' size; ``None`` if it gives none (Ganomaly)."""
+        import torch
+        from torch.nn.functional import interpolate
+
+        from anomalib_toll.core import as_tensor
+
+        model = self.model
+        if model is None:
+            msg = f"{self.name}: fit the model before scoring."
+            raise RuntimeError(msg)
+        model.eval()
+        pre_processor, device = model.pre_processor, next(model.parameters()).device
+        maps = []
+        with torch.inference_mode():
+            for start in range(0, len(x), SCORE_BATCH):
+                batch = as_tensor(x[start : start + SCORE_BATCH]).to(device)
+                batch = batch.expand(-1, 3, -1, -1) if batch.shape[1] == 1 else batch
+                found = model.model(pre_processor(batch) if pre_processor is not None else batch).anomaly_map
+                if found is None:
+                    return None
+                found = found.float().reshape(len(batch), 1, *found.shape[-2:])
+                maps.append(interpolate(found, size=x.shape[-2:], mode="bilinear", align_corners=False)[:, 0].cpu())
+        return torch.cat(maps).numpy()
 
     def settings(self, dataset: str) -> str:
         """The class, the image size, the backbone weights and the arguments given."""

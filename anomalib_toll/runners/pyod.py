@@ -97,6 +97,7 @@ class PyODRunner(Runner):
         return "epoch_num" in inspect.signature(self.cls).parameters
 
     def fit(self, split: OneClassSplit, seed: int, budget: Budget) -> PyODRunner:
+        """Fit the detector on the training rows (standardised first if tabular), seeded where it takes a seed."""
         from sklearn.preprocessing import StandardScaler
 
         self.scaler = StandardScaler().fit(split.x_train) if split.x_train.ndim == 2 else None

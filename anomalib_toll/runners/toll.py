@@ -10,9 +10,10 @@ Example:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from anomalib_toll.protocol import Budget, OneClassSplit, TollSettings, TrainedToll, check_protocol, train_toll
+from anomalib_toll.protocol.toll import BETA_GRID
 from anomalib_toll.runners.base import Runner
 
 if TYPE_CHECKING:
@@ -23,29 +24,38 @@ class TollRunner(Runner):
     """Toll with the paper's per-dataset defaults; ``beta=0`` is the plain autoencoder.
 
     Args:
-        beta: Collapse weight β; ``None`` takes the dataset's paper value. Defaults to ``None``.
+        beta: Collapse weight β; ``None`` takes the dataset's paper value; ``"auto"`` trains every β of
+            ``beta_grid`` and keeps the best by synthetic validation AUROC (``note`` says which). Defaults to ``None``.
         norm: Latent norm: 1, 2 or "inf". Defaults to ``2``.
         latent_dim: Code size; ``None`` takes the paper's. Defaults to ``None``.
         lr: Adam learning rate; ``None`` takes the paper's. Defaults to ``None``.
         precision: ``"auto"``, ``"32"``, ``"bf16-mixed"`` or ``"16-mixed"``. Defaults to ``"auto"``.
-        protocol: Checkpoint selection, ``"paper"`` or ``"clean"``. Defaults to ``"paper"``.
+        protocol: Checkpoint selection: ``"paper"``, ``"clean"`` or ``"synthetic"``. Defaults to ``"paper"``.
         device: Torch device; ``None`` picks CUDA when available. Defaults to ``None``.
+        beta_grid: The β values ``beta="auto"`` tries. Defaults to ``(0, 1, 10, 100, 1000)``.
+        compare_criteria: Also keep the checkpoint every criterion (paper, clean, synthetic) would
+            select, in the same run, and record each one's test metric. Defaults to ``False``.
     """
 
     def __init__(
         self,
-        beta: float | None = None,
+        beta: float | Literal["auto"] | None = None,
         norm: int | str = 2,
         latent_dim: int | None = None,
         lr: float | None = None,
         precision: str = "auto",
         protocol: str = "paper",
         device: str | None = None,
+        beta_grid: tuple[float, ...] = BETA_GRID,
+        compare_criteria: bool = False,
     ) -> None:
-        self.toll = TollSettings(beta=beta, norm=norm, latent_dim=latent_dim, lr=lr, precision=precision)
+        self.toll = TollSettings(
+            beta=beta, norm=norm, latent_dim=latent_dim, lr=lr, precision=precision, beta_grid=tuple(beta_grid),
+        )
         self.protocol = check_protocol(protocol)
         self.device = device
-        self.name = "toll_beta0" if self.toll.beta == 0 else "toll"
+        self.compare_criteria = compare_criteria
+        self.name = {0: "toll_beta0", "auto": "toll_auto"}.get(self.toll.beta, "toll")
         self.trained: TrainedToll | None = None
 
     def fit(self, split: OneClassSplit, seed: int, budget: Budget) -> TollRunner:
@@ -53,9 +63,19 @@ class TollRunner(Runner):
         self.trained = train_toll(
             split, seed, protocol=self.protocol, settings=self.toll, budget=budget, device=self.device,
             progress=f"{self.name} seed {seed}" if self.show_progress else False,
+            compare_criteria=self.compare_criteria,
         )
         self.precision_used, self.device_used = str(self.trained.settings.precision), str(self.trained.device)
+        if self.trained.beta_search is not None:
+            tried = ", ".join(f"{b:g}: {100 * v:.1f}" for b, v in self.trained.beta_search.items())
+            self.note = f"beta=auto chose {self.trained.beta:g} (synthetic validation AUROC % per beta: {tried})"
         return self
+
+    def criterion_scores(self, x: np.ndarray) -> dict[str, tuple[int, np.ndarray]]:
+        """Scores under the checkpoint each validation criterion kept (with ``compare_criteria``)."""
+        if self.trained is None or len(self.trained.fit.checkpoints) < 2:  # beta="auto" always compares
+            return {}
+        return self.trained.criterion_scores(x)
 
     def score(self, x: np.ndarray) -> np.ndarray:
         """Toll scores of preprocessed rows/images."""
@@ -64,10 +84,40 @@ class TollRunner(Runner):
             raise RuntimeError(msg)
         return self.trained.score(x)
 
+    def anomaly_maps(self, x: np.ndarray) -> np.ndarray | None:
+        """The anomalib Toll model's maps of preprocessed images: each score spread over the pixels by their error.
+
+        Same network, score and precision as :meth:`score`; ``None`` for table rows.
+        """
+        if self.trained is None:
+            msg = "TollRunner is not fitted: call fit(split, seed, budget) first."
+            raise RuntimeError(msg)
+        if x.ndim != 4:
+            return None
+        import torch
+
+        from anomalib_toll.core import as_tensor, toll_score
+        from anomalib_toll.core.training import autocast, prepare_input, score_batch_size
+        from anomalib_toll.models.image.toll.anomaly_map import toll_anomaly_map
+
+        trained = self.trained
+        model, batch_size = trained.model.eval(), score_batch_size(trained.model)
+        maps = []
+        with torch.inference_mode():
+            for start in range(0, len(x), batch_size):
+                batch = prepare_input(model, as_tensor(x[start : start + batch_size]).to(trained.device))
+                with autocast(trained.device, trained.settings.precision):
+                    x_hat, z = model(batch)
+                scores = toll_score(x_hat.float(), batch, z.float(), trained.beta, norm=trained.settings.norm)
+                maps.append(toll_anomaly_map(x_hat, batch, scores)[:, 0].float().cpu())
+        return torch.cat(maps).numpy()
+
     def settings(self, dataset: str) -> str:
         """β, norm, latent size and lr as used on ``dataset`` (the paper's values filled in)."""
         used = self.toll.resolve(dataset)
+        beta = f"auto{tuple(float(b) for b in used.beta_grid)}" if used.beta == "auto" else f"{used.beta:g}"
+        compare = ", compare_criteria=True" if self.compare_criteria else ""
         return (
-            f"{self.name}(beta={used.beta:g}, norm={used.norm}, latent_dim={used.latent_dim}, lr={used.lr:g}, "
-            f"precision={used.precision}, protocol={self.protocol})"
+            f"{self.name}(beta={beta}, norm={used.norm}, latent_dim={used.latent_dim}, lr={used.lr:g}, "
+            f"precision={used.precision}, protocol={self.protocol}{compare})"
         )

@@ -79,7 +79,7 @@ def test_theorem2_ode_matches_gradient_descent(data):
     times = np.array([0.25, 0.5, 1.0])
     ode = theorem2_solve(w1, w2, x, beta=0.5, times=times)
     gd = gradient_descent_autoencoder(w1, w2, x, beta=0.5, times=times, step=1e-4)
-    for (a_ode, b_ode), (a_gd, b_gd) in zip(ode, gd):
+    for (a_ode, b_ode), (a_gd, b_gd) in zip(ode, gd, strict=True):
         assert torch.linalg.norm(a_ode - a_gd) / torch.linalg.norm(a_ode) < 1e-3
         assert torch.linalg.norm(b_ode - b_gd) / torch.linalg.norm(b_ode) < 1e-3
     assert torch.linalg.norm(ode[-1][0] - w1) / torch.linalg.norm(w1) > 0.1  # the weights really moved

@@ -26,7 +26,7 @@ def benchmark_cli(*args: str) -> list[str]:
 
 
 def csv_lines(path: Path) -> list[str]:
-    return path.read_text().splitlines()
+    return path.read_text(encoding="utf-8").splitlines()
 
 
 def test_minimal_command_writes_every_output(tmp_path):
@@ -34,20 +34,22 @@ def test_minimal_command_writes_every_output(tmp_path):
     proc = subprocess.run(
         benchmark_cli("--dataset", "digits", "--classes", "[0, 1]", "--models", "toll,iforest,ocsvm", "--seeds", "2",
                       "--iterations", "20", "--batch_size", "32", "--eval_every", "10", "--output", str(out)),
-        capture_output=True, text=True,
+        capture_output=True, text=True, check=False,
     )
     assert proc.returncode == 0, proc.stderr
     assert sorted(p.name for p in out.iterdir()) == [
         "bars.png", "histograms.png", "results.csv", "results.json", "results.jsonl", "roc.png", "scores", "summary.md",
     ]
     rows = list(csv.DictReader((out / "results.csv").open()))
-    assert len(rows) == 2 * 2 * 3 and len(json.loads((out / "results.json").read_text())) == 12
+    assert len(rows) == 2 * 2 * 3
+    assert len(json.loads((out / "results.json").read_text())) == 12
     assert set(rows[0]) >= {"dataset", "normal_class", "seed", "model", "protocol", "metric", "value",
                             "fit_seconds", "score_seconds", "peak_rss_mb"}
     assert {r["model"] for r in rows} == {"toll", "iforest", "ocsvm"}
     toll = next(r for r in rows if r["model"] == "toll")  # what was actually used is recorded
     assert (toll["batch_size"], toll["precision"], toll["device"], toll["input_shape"]) == ("32", "32", "cpu", "1x8x8")
-    assert "beta=10," in toll["settings"] and "torch " in toll["versions"]
+    assert "beta=10," in toll["settings"]
+    assert "torch " in toll["versions"]
     assert int(toll["n_test_normal"]) + int(toll["n_test_anomalous"]) == 540
     assert all(0.0 <= float(r["value"]) <= 1.0 and float(r["peak_rss_mb"]) > 0 for r in rows)
     assert "| Average |" in (out / "summary.md").read_text()
@@ -69,7 +71,7 @@ def test_killed_run_resumes_without_losing_or_repeating_cells(tmp_path):
     before = ResultStore(out).rows()
     assert 2 <= len(before) < 12, f"the kill should land mid-grid, found {len(before)} finished cells"
 
-    assert subprocess.run(args, capture_output=True).returncode == 0
+    assert subprocess.run(args, capture_output=True, check=False).returncode == 0
     after = ResultStore(out).rows()
     keys = [(r.normal_class, r.seed, r.model) for r in after]
     assert len(keys) == len(set(keys)) == 3 * 2 * 2  # every cell once
@@ -77,8 +79,12 @@ def test_killed_run_resumes_without_losing_or_repeating_cells(tmp_path):
 
 
 def test_same_seed_gives_the_same_numbers(tmp_path):
-    runs = [run_benchmark("digits", ["toll", "iforest"], tmp_path / name, classes=[3], seeds=[1], budget=TINY, progress=False)
-            for name in ("a", "b")]
+    runs = [
+        run_benchmark(
+            "digits", ["toll", "iforest"], tmp_path / name, classes=[3], seeds=[1], budget=TINY, progress=False,
+        )
+        for name in ("a", "b")
+    ]
     assert [(r.model, r.value) for r in runs[0]] == [(r.model, r.value) for r in runs[1]]
 
 
@@ -102,24 +108,28 @@ def test_summary_shows_mean_std_bold_best_and_average():
     assert lines[3] == "| one | 50.0 ± 0.0 | **70.0 ± 10.0** |"
     assert lines[4] == "| Average | 67.5 | **70.0** |"
     summary = summary_markdown(rows, "digits")
-    assert "2 seed(s)" in summary and summary.count("## AUROC") == 1  # AUROC is already the metric: no second table
+    assert "2 seed(s)" in summary
+    assert summary.count("## AUROC") == 1  # AUROC is already the metric: no second table
 
 
 def test_f1_summary_adds_an_auroc_table():
     rows = [Row("arrhythmia", 0, 0, "toll", "paper", "f1", 0.6, 0.8, 1.0, 0.1, 100.0, "s", "")]
     summary = summary_markdown(rows, "arrhythmia")
-    assert "## F1 (top 15 % of test scores flagged)" in summary and "## AUROC" in summary and "**80.0 ± 0.0**" in summary
+    assert "## F1 (top 15 % of test scores flagged)" in summary
+    assert "## AUROC" in summary
+    assert "**80.0 ± 0.0**" in summary
 
 
 def test_unknown_model_is_named_before_any_work(tmp_path):
-    with pytest.raises(ValueError, match="unknown model 'svdd2'.*pyod.models.lof.LOF"):
+    with pytest.raises(ValueError, match=r"unknown model 'svdd2'.*pyod.models.lof.LOF"):
         run_benchmark("digits", ["toll", "svdd2"], tmp_path, budget=TINY, progress=False)
     assert not (tmp_path / "results.csv").exists()
 
 
 def test_any_pyod_detector_by_class_path(tmp_path):
     rows = run_benchmark("digits", ["pyod.models.lof.LOF"], tmp_path, classes=[0], budget=TINY, progress=False)
-    assert rows[0].model == "lof" and rows[0].value > 0.8
+    assert rows[0].model == "lof"
+    assert rows[0].value > 0.8
 
 
 def test_pyod_runner_standardises_tabular_rows_only():
@@ -147,7 +157,7 @@ def test_parallel_cells_match_serial_cells(tmp_path):
     """Workers run one thread each; on one thread here too, the numbers agree exactly."""
     import torch
 
-    kwargs = dict(classes=[2], seeds=[0, 1], budget=TINY, progress=False)
+    kwargs = {"classes": [2], "seeds": [0, 1], "budget": TINY, "progress": False}
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
@@ -162,7 +172,7 @@ def test_ray_executor_on_a_local_ray_instance_gives_the_local_rows(tmp_path):
     ray = pytest.importorskip("ray", reason="the ray extra is not installed")
     ray.init(num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)
     try:
-        kwargs = dict(classes=[0], seeds=[0], budget=TINY, progress=False)
+        kwargs = {"classes": [0], "seeds": [0], "budget": TINY, "progress": False}
         ray_rows = run_benchmark("digits", ["iforest", "ecod"], tmp_path / "ray", executor="ray", **kwargs)
         local_rows = run_benchmark("digits", ["iforest", "ecod"], tmp_path / "local", **kwargs)
         key = lambda r: (r.seed, r.model, r.value, r.settings)  # noqa: E731
@@ -203,22 +213,26 @@ def test_folder_dataset_splits_like_arrhythmia(image_folder):
 
 
 def test_folder_benchmark_detects_the_bright_squares(image_folder, tmp_path):
-    rows = run_benchmark("folder", ["iforest"], tmp_path / "out", data_root=str(image_folder), budget=TINY, progress=False)
+    rows = run_benchmark(
+        "folder", ["iforest"], tmp_path / "out", data_root=str(image_folder), budget=TINY, progress=False,
+    )
     assert rows[0].value == 1.0
 
 
 def test_folder_without_images_says_where_it_looked(tmp_path):
     (tmp_path / "normal").mkdir()
-    with pytest.raises(FileNotFoundError, match="no images in .*normal"):
+    with pytest.raises(FileNotFoundError, match=r"no images in .*normal"):
         make_split("folder", data_root=str(tmp_path))
 
 
 def test_a_failing_model_does_not_stop_the_grid(tmp_path, monkeypatch):
     def broken_fit(self, split, seed, budget):
-        raise RuntimeError("diverged")
+        msg = "diverged"
+        raise RuntimeError(msg)
 
     monkeypatch.setattr(PyODRunner, "fit", broken_fit)
-    with pytest.raises(BenchmarkError, match=r"(?s)1 cell\(s\) failed.*iforest class 0 seed 0: RuntimeError: diverged") as err:
+    expected = r"(?s)1 cell\(s\) failed.*iforest class 0 seed 0: RuntimeError: diverged"
+    with pytest.raises(BenchmarkError, match=expected) as err:
         run_benchmark("digits", ["iforest", "toll"], tmp_path, classes=[0], budget=TINY, progress=False)
     assert [r.model for r in err.value.rows] == ["toll"]  # the other model finished and is saved
     assert [r.model for r in ResultStore(tmp_path).rows()] == ["toll"]  # the failure is not: a rerun retries it
@@ -247,10 +261,11 @@ class OutOfOrderRay:
 
 def test_ray_executor_collects_every_cell_whatever_the_completion_order(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", OutOfOrderRay())
-    kwargs = dict(classes=[0], seeds=[0, 1], budget=TINY, progress=False)
+    kwargs = {"classes": [0], "seeds": [0, 1], "budget": TINY, "progress": False}
     ray_rows = run_benchmark("digits", ["iforest", "ecod"], tmp_path / "ray", executor="ray", **kwargs)
     local_rows = run_benchmark("digits", ["iforest", "ecod"], tmp_path / "local", **kwargs)
-    assert [(r.seed, r.model) for r in ray_rows] == [(0, "iforest"), (0, "ecod"), (1, "iforest"), (1, "ecod")]  # grid order
+    # grid order
+    assert [(r.seed, r.model) for r in ray_rows] == [(0, "iforest"), (0, "ecod"), (1, "iforest"), (1, "ecod")]
     key = lambda r: (r.seed, r.model, r.value)  # noqa: E731
     assert sorted(map(key, ray_rows)) == sorted(map(key, local_rows))
 
@@ -292,7 +307,9 @@ def test_download_flag_reaches_the_data_loader(tmp_path, monkeypatch):
 
 
 def digits_rows(output: Path, **kwargs) -> list[Row]:
-    return run_benchmark("digits", ["iforest", "ecod"], output, classes=[0], seeds=[0, 1], budget=TINY, progress=False, **kwargs)
+    return run_benchmark(
+        "digits", ["iforest", "ecod"], output, classes=[0], seeds=[0, 1], budget=TINY, progress=False, **kwargs,
+    )
 
 
 def test_a_record_cut_at_any_byte_is_recomputed_never_invented(tmp_path):
@@ -317,10 +334,12 @@ def test_other_data_in_the_same_output_is_recomputed_not_reused(tmp_path):
     out = tmp_path / "out"
     a = run_benchmark("folder", ["iforest"], out, data_root=str(first), budget=TINY, progress=False)
     b = run_benchmark("folder", ["iforest"], out, data_root=str(second), budget=TINY, progress=False)
-    assert a[0].data_digest != b[0].data_digest and a[0].key != b[0].key
+    assert a[0].data_digest != b[0].data_digest
+    assert a[0].key != b[0].key
     assert len(ResultStore(out).rows()) == 2  # B's cell trained; A's numbers were not reported for B
     again = run_benchmark("folder", ["iforest"], out, data_root=str(first), budget=TINY, progress=False)
-    assert again == a and len(ResultStore(out).rows()) == 2  # same data: reused
+    assert again == a  # same data: reused
+    assert len(ResultStore(out).rows()) == 2
 
 
 def test_unwritable_output_fails_before_any_cell_trains(tmp_path, monkeypatch):
@@ -331,22 +350,29 @@ def test_unwritable_output_fails_before_any_cell_trains(tmp_path, monkeypatch):
 
     started = []
     monkeypatch.setattr(store, "_write_atomically", refuse)  # the folder refuses files (root ignores chmod)
-    monkeypatch.setattr(grid, "run_cell", lambda cell: started.append(cell))
-    with pytest.raises(PermissionError, match="not writable.*--output"):
+    monkeypatch.setattr(grid, "run_cell", started.append)
+    with pytest.raises(PermissionError, match=r"not writable.*--output"):
         digits_rows(tmp_path / "out")
     assert not started
 
 
 @pytest.mark.parametrize(
     ("flag", "value", "match"),
-    [("--iterations", "0", "iterations must be an integer >= 1"), ("--batch_size", "-1", "batch_size must be an integer >= 1"),
-     ("--batch_size", "0", "batch_size must be an integer >= 1"), ("--eval_every", "0", "eval_every must be an integer >= 1"),
-     ("--seeds", "0", "seeds must be an integer >= 1")],
+    [
+        ("--iterations", "0", "iterations must be an integer >= 1"),
+        ("--batch_size", "-1", "batch_size must be an integer >= 1"),
+        ("--batch_size", "0", "batch_size must be an integer >= 1"),
+        ("--eval_every", "0", "eval_every must be an integer >= 1"),
+        ("--seeds", "0", "seeds must be an integer >= 1"),
+    ],
 )
 def test_bad_budgets_are_refused_before_any_work(tmp_path, flag, value, match):
-    proc = subprocess.run(benchmark_cli("--dataset", "digits", "--models", "iforest", flag, value, "--output", str(tmp_path / "o")),
-                          capture_output=True, text=True)
-    assert proc.returncode != 0 and match in proc.stderr
+    proc = subprocess.run(
+        benchmark_cli("--dataset", "digits", "--models", "iforest", flag, value, "--output", str(tmp_path / "o")),
+        capture_output=True, text=True, check=False,
+    )
+    assert proc.returncode != 0
+    assert match in proc.stderr
     assert not (tmp_path / "o" / "results.jsonl").exists()
 
 

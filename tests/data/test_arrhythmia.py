@@ -38,7 +38,8 @@ def test_raw_file_is_used_when_there_is_no_mat(tmp_path):
     (tmp_path / "arrhythmia").mkdir()
     write_uci(tmp_path / "arrhythmia" / "arrhythmia.data", [3, 1])
     x, y = load_arrhythmia(tmp_path)
-    assert x.shape == (2, 274) and y.tolist() == [1, 0]
+    assert x.shape == (2, 274)
+    assert y.tolist() == [1, 0]
 
 
 def test_missing_arrhythmia_names_the_paths(tmp_path):
@@ -51,7 +52,9 @@ def test_missing_arrhythmia_names_the_paths(tmp_path):
 def test_real_odds_matrix_is_reproduced_exactly_from_uci(data_root):
     mat = require(data_root / "arrhythmia" / "arrhythmia.mat")
     x, y = load_arrhythmia(data_root)
-    assert x.shape == (452, 274) and y.sum() == 66 and mat.exists()
+    assert x.shape == (452, 274)
+    assert y.sum() == 66
+    assert mat.exists()
     x_uci, y_uci = arrhythmia_from_uci(require(data_root / "arrhythmia" / "arrhythmia.data"))
     np.testing.assert_array_equal(x_uci, x)
     np.testing.assert_array_equal(y_uci, y)

@@ -7,7 +7,7 @@ import struct
 import numpy as np
 import pytest
 
-from anomalib_toll.data import CIFAR100_COARSE, load_images
+from anomalib_toll.data import CIFAR100_COARSE, get_dataset, load_images
 
 
 def write_idx(path, array, compress=False):
@@ -51,7 +51,7 @@ def test_cifar100_npz_with_fine_labels_maps_to_superclasses(tmp_path):
     np.savez(tmp_path / "cifar100.npz", x_train=x, y_train=fine, x_test=x[:10], y_test=fine[:10])
     images = load_images("cifar100", data_root=tmp_path)
     assert images.y_train.max() == 19
-    assert len(images.classes) == 20
+    assert get_dataset("cifar100").n_classes == 20
     assert images.y_train[4] == 0  # beaver: aquatic mammals
     assert images.y_train[30] == 0  # dolphin: aquatic mammals
     assert images.y_train[99] == 13  # worm: non-insect invertebrates
@@ -164,8 +164,8 @@ def test_corrupt_npz_names_the_file_and_how_to_get_a_good_copy(tmp_path, content
     path = tmp_path / "mnist" / "mnist.npz"
     path.parent.mkdir()
     if content == "cut":
-        np.savez(path, x_train=np.zeros((4, 28, 28), np.uint8), y_train=np.zeros(4), x_test=np.zeros((2, 28, 28), np.uint8),
-                 y_test=np.zeros(2))
+        np.savez(path, x_train=np.zeros((4, 28, 28), np.uint8), y_train=np.zeros(4),
+                 x_test=np.zeros((2, 28, 28), np.uint8), y_test=np.zeros(2))
         path.write_bytes(path.read_bytes()[:200])
     else:
         np.savez(path, images=np.zeros((4, 28, 28), np.uint8))

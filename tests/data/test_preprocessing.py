@@ -30,7 +30,8 @@ def test_mnist_standardisation_constants():
     x = np.array([[[0, 255]]], dtype=np.uint8)
     out = preprocess_images("mnist", x, normal_class=3)
     np.testing.assert_allclose(out.ravel(), [-0.1307 / 0.3081, (1 - 0.1307) / 0.3081], rtol=1e-6)
-    assert out.shape == (1, 1, 1, 2) and out.dtype == np.float32
+    assert out.shape == (1, 1, 1, 2)
+    assert out.dtype == np.float32
     fashion = preprocess_images("fashion_mnist", x, normal_class=0)
     np.testing.assert_allclose(fashion.ravel(), [-0.2860 / 0.3530, (1 - 0.2860) / 0.3530], rtol=1e-6)
 
@@ -49,7 +50,8 @@ def test_explicit_min_max_for_classes_without_a_table_entry():
     x = np.random.default_rng(0).integers(0, 256, size=(5, 32, 32, 3)).astype(np.uint8)
     constants = class_min_max(x)
     out = min_max_scaled(*constants)(x)
-    assert out.min() == pytest.approx(0.0, abs=1e-6) and out.max() == pytest.approx(1.0, abs=1e-6)
+    assert out.min() == pytest.approx(0.0, abs=1e-6)
+    assert out.max() == pytest.approx(1.0, abs=1e-6)
 
 
 def test_unknown_dataset_has_no_preprocessing():

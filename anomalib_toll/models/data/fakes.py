@@ -12,8 +12,11 @@ Sources, chosen by name:
 
 * a path: FITYMI's released fakes, a uint8 ``(N, H, W, 3)`` ``.npy`` (or a folder of
   image files), served one pass in random order after another. The release concatenates
-  one equal block per class (5,000 per CIFAR-10 class, 2,500 per CIFAR-100 superclass);
-  ``by_class`` picks the normal class's block. Files hold pixels; :func:`fake_presenter`
+  one block per class, in class order, each as large as that class's normal training
+  set (FITYMI takes ``fakes[n * k : n * (k + 1)]`` for class k with n normal training
+  images: 5,000 per CIFAR-10 class, 2,500 per CIFAR-100 superclass); ``by_class`` picks
+  the normal class's block, and a file that is not such blocks is refused
+  (:func:`class_block`). Files hold pixels; :func:`fake_presenter`
   turns them into what the data module serves (pixels in [0, 1], or the Toll paper's
   preprocessing for :class:`~anomalib_toll.models.OneClass`);
 * ``"perlin"``: anomalib's ``PerlinAnomalyGenerator`` (DRAEM's Perlin-noise blends) on
@@ -40,6 +43,7 @@ Paper:
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -57,6 +61,20 @@ GENERATORS = ("perlin", "cutpaste")
 Presenter = Callable[[np.ndarray], np.ndarray]
 
 
+def data_identity(source: object) -> tuple[str | None, int | None]:
+    """The data set name and normal class of a data module or split, ``(None, None)`` where unknown.
+
+    Known for :class:`~anomalib_toll.protocol.OneClassSplit`, ``OneClass``,
+    ``PixelOneClass`` and a ``SplitDataModule`` over a split; not for ``Folder``.
+    """
+    split = source if isinstance(source, OneClassSplit) else getattr(source, "split", None)
+    dataset = getattr(split, "dataset", None) or getattr(source, "dataset", None)
+    normal_class = getattr(split, "normal_class", getattr(source, "normal_class", None))
+    if not isinstance(dataset, str) or normal_class is None:
+        return None, None
+    return dataset, int(normal_class)
+
+
 def fake_presenter(source: object) -> Presenter:
     """How uint8 fake images must be converted to look like ``source``'s normal images.
 
@@ -68,11 +86,9 @@ def fake_presenter(source: object) -> Presenter:
     """
     if isinstance(source, PixelOneClass):
         return to_pixels
-    split = source if isinstance(source, OneClassSplit) else getattr(source, "split", None)
-    dataset = getattr(split, "dataset", None) or getattr(source, "dataset", None)
-    normal_class = getattr(split, "normal_class", getattr(source, "normal_class", None))
-    if isinstance(dataset, str) and dataset in IMAGE_DATASETS and normal_class is not None:
-        return lambda images: preprocess_images(dataset, images, int(normal_class))
+    dataset, normal_class = data_identity(source)
+    if dataset in IMAGE_DATASETS and normal_class is not None:
+        return lambda images: preprocess_images(dataset, images, normal_class)
     return to_pixels
 
 
@@ -99,24 +115,94 @@ def load_fake_images(path: str | Path) -> np.ndarray:
             ".npy file or image folder (FITYMI's released fakes: see the rohban-lab/FITYMI README)."
         )
         raise FileNotFoundError(msg)
-    images = np.load(path, mmap_mode="r")
-    if images.dtype != np.uint8 or images.ndim not in (3, 4):
-        msg = f"{path} must hold uint8 images (N, H, W) or (N, H, W, C), got {images.dtype} {images.shape}."
+    try:
+        images = np.load(path, mmap_mode="r")  # reads the header only
+    except PermissionError as err:
+        msg = f"fake source {str(path)!r} is not readable ({err.strerror}): fix its permissions."
+        raise PermissionError(msg) from err
+    except (ValueError, OSError) as err:  # not a .npy (pickle, zip, truncated header)
+        msg = f"fake source {str(path)!r} is not a .npy array file ({err}); FITYMI's fakes are a uint8 .npy."
+        raise ValueError(msg) from err
+    if not isinstance(images, np.ndarray) or images.dtype != np.uint8 or images.ndim not in {3, 4}:
+        found = f"{images.dtype} {images.shape}" if isinstance(images, np.ndarray) else type(images).__name__
+        msg = f"{path} must hold uint8 images (N, H, W) or (N, H, W, C), got {found}."
         raise ValueError(msg)
     return images
 
 
-def class_block(images: np.ndarray, normal_class: int, num_classes: int) -> np.ndarray:
-    """The ``normal_class``-th of ``num_classes`` equal blocks (FITYMI's per-class layout)."""
-    if len(images) % num_classes or not 0 <= normal_class < num_classes:
-        msg = f"cannot take block {normal_class} of {num_classes} equal per-class blocks from {len(images)} fakes."
+def check_fake_source(source: str | Path) -> str:
+    """``source`` as a string, once it names a generator or a readable fakes file or image folder.
+
+    Cheap (a ``.npy``'s header, a folder's file names): adapters call it when they are
+    made, so a grid refuses a missing or unreadable file before any cell loads data.
+
+    Raises:
+        FileNotFoundError: no such file or folder, or a folder without images.
+        PermissionError: the file or folder cannot be read.
+        ValueError: the file is not a uint8 image ``.npy``.
+    """
+    name = str(source)
+    if name.lower() in GENERATORS:
+        return name
+    path = Path(name).expanduser()
+    if path.is_dir():
+        if not os.access(path, os.R_OK | os.X_OK):
+            msg = f"fake source folder {str(path)!r} is not readable: fix its permissions."
+            raise PermissionError(msg)
+        if not image_files(path):
+            msg = f"no image files ({', '.join(IMAGE_SUFFIXES)}) under {path}."
+            raise FileNotFoundError(msg)
+        return name
+    load_fake_images(path)
+    return name
+
+
+def class_block(
+    images: np.ndarray, normal_class: int, num_classes: int, block_size: int | None = None, name: str = "the fakes",
+) -> np.ndarray:
+    """The normal class's block of a fakes file laid out as FITYMI's release: one block per class, in class order.
+
+    Args:
+        images: All the fakes.
+        normal_class: The block to take.
+        num_classes: Number of classes (blocks) in the file.
+        block_size: Fakes per class when known: FITYMI's release holds one fake per
+            normal training image, so the data module's normal training set size.
+            ``None``: the file must split into ``num_classes`` equal blocks. Defaults to ``None``.
+        name: The file, for messages. Defaults to ``"the fakes"``.
+
+    Raises:
+        ValueError: the class blocks cannot be identified (the file is not ``num_classes``
+            blocks of ``block_size``), or ``normal_class`` is out of range.
+    """
+    if not 0 <= normal_class < num_classes:
+        msg = f"normal_class must be in 0..{num_classes - 1} to pick a block of {name}, got {normal_class}."
         raise ValueError(msg)
-    size = len(images) // num_classes
+    n = len(images)
+    size = n // num_classes if block_size is None else block_size
+    if size < 1 or n != num_classes * size:
+        expected = f"{num_classes} blocks of {block_size} (one fake per normal training image)" if block_size else (
+            f"{num_classes} equal blocks"
+        )
+        msg = (
+            f"cannot identify the class blocks of {name}: {n} fakes are not {expected}. FITYMI's release holds "
+            "one block per class in class order, each as large as the class's normal training set (5,000 per "
+            "CIFAR-10 class, 2,500 per CIFAR-100 superclass). For a file of one class's fakes pass "
+            "fakes_by_class=False."
+        )
+        raise ValueError(msg)
     return images[normal_class * size : (normal_class + 1) * size]
 
 
 class FakeSource:
-    """Maps N normal images ``(N, C, H, W)`` to N fakes of the same shape, device and dtype."""
+    """Maps N normal images ``(N, C, H, W)`` to N fakes of the same shape, device and dtype.
+
+    ``origin`` says where the fakes come from (for logs and results); ``synthetic`` is
+    true for fakes made here from the normal images (not FITYMI's diffusion fakes).
+    """
+
+    origin: str = ""
+    synthetic: bool = False
 
     def __call__(self, normals: Tensor) -> Tensor:
         """The fakes for one batch of normal images."""
@@ -128,13 +214,16 @@ class FileFakes(FakeSource):
 
     Args:
         images: The fakes as float ``(M, C, H, W)``, already in the data's space.
+        origin: Where they come from, e.g. ``"block 3 of 10 (fakes 15000-19999) of cifar10.npy"``.
+            Defaults to ``"a fixed set"``.
     """
 
-    def __init__(self, images: Tensor) -> None:
+    def __init__(self, images: Tensor, origin: str = "a fixed set") -> None:
         if len(images) == 0:
             msg = "the fake set is empty."
             raise ValueError(msg)
         self.images = images
+        self.origin = origin
         self.order = torch.empty(0, dtype=torch.long)
 
     def _next(self, n: int) -> Tensor:
@@ -155,6 +244,9 @@ class FileFakes(FakeSource):
 
 class PerlinFakes(FakeSource):
     """anomalib's ``PerlinAnomalyGenerator`` applied to every normal image (probability 1)."""
+
+    origin = "perlin (synthetic)"
+    synthetic = True
 
     def __init__(self) -> None:
         from anomalib.data.utils.generators.perlin import PerlinAnomalyGenerator
@@ -177,15 +269,22 @@ class CutPasteFakes(FakeSource):
             about the patch mean, so any value range works. Defaults to ``0.1``.
     """
 
-    def __init__(self, area: tuple[float, float] = (0.02, 0.15), aspect: tuple[float, float] = (0.3, 3.3), jitter: float = 0.1) -> None:
+    origin = "cutpaste (synthetic)"
+    synthetic = True
+
+    def __init__(
+        self, area: tuple[float, float] = (0.02, 0.15), aspect: tuple[float, float] = (0.3, 3.3), jitter: float = 0.1,
+    ) -> None:
         self.area = area
         self.aspect = aspect
         self.jitter = jitter
 
-    def _uniform(self, low: float, high: float) -> float:
+    @staticmethod
+    def _uniform(low: float, high: float) -> float:
         return low + (high - low) * torch.rand(()).item()
 
-    def _position(self, limit: int) -> int:
+    @staticmethod
+    def _position(limit: int) -> int:
         return int(torch.randint(0, limit + 1, ()).item())
 
     def __call__(self, normals: Tensor) -> Tensor:
@@ -200,7 +299,8 @@ class CutPasteFakes(FakeSource):
             top, left = self._position(height - h), self._position(width - w)
             patch = image[:, top : top + h, left : left + w]
             mean = patch.mean()
-            contrast, brightness = self._uniform(1 - self.jitter, 1 + self.jitter), self._uniform(1 - self.jitter, 1 + self.jitter)
+            low, high = 1 - self.jitter, 1 + self.jitter
+            contrast, brightness = self._uniform(low, high), self._uniform(low, high)
             patch = (patch - mean) * contrast + mean * brightness
             top, left = self._position(height - h), self._position(width - w)
             fake[:, top : top + h, left : left + w] = patch
@@ -212,6 +312,7 @@ def make_fake_source(
     present: Presenter = to_pixels,
     normal_class: int | None = None,
     num_classes: int | None = None,
+    block_size: int | None = None,
 ) -> FakeSource:
     """The fake source named ``"perlin"``, ``"cutpaste"`` or by a path (see the module docstring).
 
@@ -221,7 +322,9 @@ def make_fake_source(
             :func:`fake_presenter`). Defaults to pixels in [0, 1].
         normal_class: With ``num_classes``, use only this class's block of the file.
             Defaults to ``None`` (the whole file).
-        num_classes: Number of equal per-class blocks in the file. Defaults to ``None``.
+        num_classes: Number of per-class blocks in the file. Defaults to ``None``.
+        block_size: Fakes per class (FITYMI: the normal training set's size); ``None``:
+            equal blocks. See :func:`class_block`. Defaults to ``None``.
     """
     name = str(source)
     if name.lower() == "perlin":
@@ -229,9 +332,16 @@ def make_fake_source(
     if name.lower() == "cutpaste":
         return CutPasteFakes()
     images = load_fake_images(name)
+    origin = f"all {len(images)} fakes of {Path(name).name}"
     if num_classes is not None and normal_class is not None:
-        images = class_block(images, normal_class, num_classes)
-    return FileFakes(torch.from_numpy(present(np.asarray(images))))
+        total = len(images)
+        images = class_block(images, normal_class, num_classes, block_size, name=repr(name))
+        start = normal_class * len(images)
+        origin = (
+            f"block {normal_class} of {num_classes} (fakes {start}-{start + len(images) - 1} of {total}) "
+            f"of {Path(name).name}"
+        )
+    return FileFakes(torch.from_numpy(present(np.asarray(images))), origin=origin)
 
 
 __all__ = [
@@ -240,7 +350,9 @@ __all__ = [
     "FakeSource",
     "FileFakes",
     "PerlinFakes",
+    "check_fake_source",
     "class_block",
+    "data_identity",
     "fake_presenter",
     "load_fake_images",
     "make_fake_source",

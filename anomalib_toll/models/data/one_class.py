@@ -12,8 +12,8 @@ Example:
     >>> from anomalib_toll.models import OneClass
     >>> datamodule = OneClass(dataset="digits", normal_class=3)
     >>> datamodule.setup()
-    >>> datamodule.train_data[0].image.shape
-    torch.Size([1, 8, 8])
+    >>> datamodule.train_data[0].image.shape  # gray images are presented as RGB
+    torch.Size([3, 8, 8])
 """
 
 from __future__ import annotations
@@ -59,10 +59,12 @@ class OneClassDataset(AnomalibDataset):
         self._samples = samples.sort_values(by="image_path", ignore_index=True)  # no file check: no files
 
     def __getitem__(self, index: int) -> ImageItem:
-        row = int(self._samples.image_path.iat[index].rsplit("/", 1)[1])
+        """The ``index``-th image (a view, RGB) with its label; its ``image_path`` is its id."""
+        image_id = self.samples["image_path"].iloc[index]
+        row = int(image_id.rsplit("/", 1)[1])
         image = self.images[row]
         image = image.expand(3, -1, -1) if image.shape[0] == 1 else image
-        return ImageItem(image=image, gt_label=self.labels[row], image_path=self._samples.image_path.iat[index])
+        return ImageItem(image=image, gt_label=self.labels[row], image_path=image_id)
 
 
 class SplitDataModule(AnomalibDataModule):
@@ -96,6 +98,9 @@ class SplitDataModule(AnomalibDataModule):
 
     def load_split(self) -> OneClassSplit:
         """The arrays to serve; subclasses build them on demand."""
+        if self.split is None:
+            msg = "SplitDataModule needs a split: pass split=..., or use a data module that builds one (OneClass)."
+            raise ValueError(msg)
         return self.split
 
     @property
@@ -111,7 +116,7 @@ class SplitDataModule(AnomalibDataModule):
         return f"{split.dataset}_{split.normal_class}"
 
     @category.setter
-    def category(self, category: str) -> None:
+    def category(self, category: str) -> None:  # noqa: PLR6301 - anomalib assigns it; a setter needs self
         del category  # derived from the split
 
     def _create_test_split(self) -> None:
@@ -153,7 +158,9 @@ class OneClass(SplitDataModule):
         eval_batch_size: int = 1000,
         num_workers: int = 0,
     ) -> None:
-        super().__init__(split=None, train_batch_size=train_batch_size, eval_batch_size=eval_batch_size, num_workers=num_workers)
+        super().__init__(
+            split=None, train_batch_size=train_batch_size, eval_batch_size=eval_batch_size, num_workers=num_workers,
+        )
         self.dataset = dataset
         self.normal_class = normal_class
         self.data_root = data_root
@@ -162,7 +169,9 @@ class OneClass(SplitDataModule):
 
     def load_split(self) -> OneClassSplit:
         """The paper's split of the configured data set and class."""
-        return make_split(self.dataset, self.normal_class, self.split_seed, data_root=self.data_root, download=self.download)
+        return make_split(
+            self.dataset, self.normal_class, self.split_seed, data_root=self.data_root, download=self.download,
+        )
 
     @property
     def grayscale(self) -> bool:
@@ -175,7 +184,7 @@ class OneClass(SplitDataModule):
         return f"{self.dataset}_{self.normal_class}"
 
     @category.setter
-    def category(self, category: str) -> None:
+    def category(self, category: str) -> None:  # noqa: PLR6301 - anomalib assigns it; a setter needs self
         del category  # derived from dataset and class
 
 

@@ -27,14 +27,15 @@ See Also:
     :class:`anomalib_toll.models.image.fitymi_toll.torch_model.FitymiTollModel`
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: anomalib's CLI (jsonargparse) reads ``FitymiToll``'s
+# signature at run time, so its annotations stay real objects.
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import torch
 from anomalib import LearningType
 from anomalib.data import Batch
-from anomalib.metrics import AUROC, Evaluator, F1Score
+from anomalib.metrics import Evaluator, F1Score
 from anomalib.models.components import AnomalibModule
 from anomalib.post_processing import PostProcessor
 from anomalib.pre_processing import PreProcessor
@@ -42,11 +43,26 @@ from anomalib.visualization import Visualizer
 from lightning.pytorch.utilities.types import STEP_OUTPUT
 from torch import Tensor
 from torch.utils.data import DataLoader, Dataset
-from torchvision.transforms.v2 import CenterCrop, Compose, Normalize, RandomCrop, RandomHorizontalFlip, Resize, Transform
+from torchvision.transforms.v2 import (
+    CenterCrop,
+    Compose,
+    Normalize,
+    RandomCrop,
+    RandomHorizontalFlip,
+    Resize,
+    Transform,
+)
 
-from anomalib_toll.models.image.fitymi_toll.torch_model import DEFAULT_BACKBONE, FitymiTollModel
+from anomalib_toll.models.image.fitymi_toll.torch_model import (
+    DEFAULT_BACKBONE,
+    DEFAULT_COLLAPSE_WEIGHT,
+    FitymiTollModel,
+)
 from anomalib_toll.models.image.toll.lightning_model import FileImageVisualizer, Toll
 from anomalib_toll.models.metrics import ScoreAUROC
+
+if TYPE_CHECKING:
+    from anomalib_toll.models.data.fakes import FakeSource
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -70,7 +86,7 @@ class FitymiPreProcessor(PreProcessor):
         super().__init__(transform=transform)
         self.train_transform = train_transform or transform
 
-    def on_train_batch_start(self, *args: Any, **kwargs: Any) -> None:
+    def on_train_batch_start(self, *args: object, **kwargs: object) -> None:  # noqa: PLR6301 - overrides a hook
         """Leave training images as served: :meth:`augment` transforms them with the fakes."""
         del args, kwargs  # unused
 
@@ -99,7 +115,7 @@ class FitymiToll(AnomalibModule):
         momentum (float): SGD momentum. Defaults to ``0.0``.
         k (int): Nearest neighbours in the score. Defaults to ``2``.
         collapse_weight (float): Weight of the collapse term; ``0`` is plain FITYMI.
-            Defaults to ``1.0``.
+            Defaults to ``0.1``, chosen from measurements (see the README).
         norm (int | str): Norm of the collapse term, 1, 2 or "inf". Defaults to ``2``.
         fake_source (str): ``"perlin"``, ``"cutpaste"`` or a ``.npy`` / image folder of
             fakes. Defaults to ``"perlin"``.
@@ -129,7 +145,7 @@ class FitymiToll(AnomalibModule):
         weight_decay: float = 5e-5,
         momentum: float = 0.0,
         k: int = 2,
-        collapse_weight: float = 1.0,
+        collapse_weight: float = DEFAULT_COLLAPSE_WEIGHT,
         norm: int | str = 2,
         fake_source: str = "perlin",
         fakes_by_class: bool = False,
@@ -153,26 +169,33 @@ class FitymiToll(AnomalibModule):
         self.lr = lr
         self.weight_decay = weight_decay
         self.momentum = momentum
-        self.fake_source = fake_source
+        self.fake_source = str(fake_source)  # read in on_fit_start: predicting from a checkpoint needs no fakes
         self.fakes_by_class = fakes_by_class
-        self.model = FitymiTollModel(
-            backbone, weights_file, pretrained, frozen_blocks, image_size, k, collapse_weight, norm, dropout, backbone_kwargs,
+        self.model: FitymiTollModel = FitymiTollModel(
+            backbone, weights_file, pretrained, frozen_blocks, image_size, k, collapse_weight, norm, dropout,
+            backbone_kwargs,
         )
-        self.fakes = None
+        self.fakes: FakeSource | None = None
+        self.loss_history: list[Tensor] = []  # per training step: (cross-entropy, collapse term), unweighted
         self._bank_step: int | None = None  # global step of the weights the bank was computed with
 
-    def configure_pre_processor(self, image_size: int | None = None) -> FitymiPreProcessor:
+    def configure_pre_processor(  # type: ignore[override]  # FITYMI crops squares: one int, not anomalib's (h, w)
+        self, image_size: int | None = None,
+    ) -> FitymiPreProcessor:
         """FITYMI's transforms, ImageNet-normalised.
 
         Train: Resize(256) → RandomCrop(224) → RandomHorizontalFlip; evaluation:
         Resize(256) → CenterCrop(224) (for ``image_size`` 224).
         """
-        crop = image_size or getattr(self, "image_size", 224)
+        default_crop: int = getattr(self, "image_size", 224)
+        crop = image_size or default_crop
         size = getattr(self, "resize_size", None) or round(crop * 256 / 224)
         normalize = Normalize(mean=IMAGENET_MEAN, std=IMAGENET_STD)
         return FitymiPreProcessor(
             transform=Compose([Resize(size, antialias=True), CenterCrop(crop), normalize]),
-            train_transform=Compose([Resize(size, antialias=True), RandomCrop(crop), RandomHorizontalFlip(), normalize]),
+            train_transform=Compose(
+                [Resize(size, antialias=True), RandomCrop(crop), RandomHorizontalFlip(), normalize],
+            ),
         )
 
     @classmethod
@@ -185,7 +208,8 @@ class FitymiToll(AnomalibModule):
         """Image AUROC on validation; image AUROC and F1 on test (scores only: no pixel metrics)."""
         image_auroc = ScoreAUROC(fields=["pred_score", "gt_label"], prefix="image_")
         image_f1 = F1Score(fields=["pred_label", "gt_label"], prefix="image_")
-        return Evaluator(val_metrics=[image_auroc], test_metrics=[image_auroc.clone(), image_f1])
+        test_auroc = cast("ScoreAUROC", image_auroc.clone())  # torchmetrics types clone() as a plain Metric
+        return Evaluator(val_metrics=[image_auroc], test_metrics=[test_auroc, image_f1])
 
     def configure_optimizers(self) -> torch.optim.Optimizer:
         """SGD on the trainable parameters, fixed learning rate (FITYMI's)."""
@@ -193,33 +217,66 @@ class FitymiToll(AnomalibModule):
         return torch.optim.SGD(params, lr=self.lr, momentum=self.momentum, weight_decay=self.weight_decay)
 
     def on_fit_start(self) -> None:
-        """Build the fake source for the data module's images."""
-        from anomalib_toll.models.data import fake_presenter, make_fake_source
+        """Build the fake source for the data module's images.
+
+        With ``fakes_by_class`` the file's block of the data module's normal class is
+        used; for ``PixelOneClass`` (all normal training images, FITYMI's data) the
+        blocks must be as large as that training set, as in FITYMI's release.
+        Generated fakes (Perlin, CutPaste) are made from each batch's own normal images,
+        so ``fakes_by_class`` does not apply to them.
+        """
+        from anomalib_toll.data import IMAGE_DATASETS, get_dataset
+        from anomalib_toll.models.data import GENERATORS, PixelOneClass, data_identity, fake_presenter, make_fake_source
 
         datamodule = getattr(self.trainer, "datamodule", None)
-        normal_class, num_classes = None, None
-        if self.fakes_by_class:
-            from anomalib_toll.data import IMAGE_DATASETS, get_dataset
-
-            dataset, normal_class = getattr(datamodule, "dataset", None), getattr(datamodule, "normal_class", None)
+        normal_class, num_classes, block_size = None, None, None
+        if self.fakes_by_class and self.fake_source.lower() not in GENERATORS:
+            dataset, normal_class = data_identity(datamodule)
             if dataset not in IMAGE_DATASETS or normal_class is None:
-                msg = "fakes_by_class needs a data module with a known dataset and normal_class (OneClass, PixelOneClass)."
+                msg = (
+                    f"fakes_by_class=True needs a data module that knows its data set and normal class (OneClass, "
+                    f"PixelOneClass), got {type(datamodule).__name__}; for a file of this class's fakes only, pass "
+                    "fakes_by_class=False."
+                )
                 raise ValueError(msg)
             num_classes = get_dataset(str(dataset)).n_classes
-        self.fakes = make_fake_source(self.fake_source, fake_presenter(datamodule), normal_class, num_classes)
+            if isinstance(datamodule, PixelOneClass) and datamodule.train_data is not None:
+                block_size = len(datamodule.train_data)  # FITYMI: one fake per normal training image
+        present = fake_presenter(datamodule)
+        self.fakes = make_fake_source(self.fake_source, present, normal_class, num_classes, block_size)
+        self.loss_history = []
 
     def training_step(self, batch: Batch, *args, **kwargs) -> STEP_OUTPUT:
-        """One step on N normal images and N fakes (labels 0 and 1)."""
+        """One step on N normal images and N fakes (labels 0 and 1).
+
+        Logs ``train_ce`` (cross-entropy), ``train_collapse`` (the collapse term, before
+        its weight) and ``train_loss`` (their weighted sum, what is minimised).
+        """
         del args, kwargs  # unused
         normals = batch.image
+        if self.fakes is None or normals is None:
+            msg = "no fake source or no images: FitymiToll builds its fakes in on_fit_start from image batches."
+            raise RuntimeError(msg)
         fakes = self.fakes(normals)
         images = torch.cat([normals, fakes.to(normals)])
         if isinstance(self.pre_processor, FitymiPreProcessor):
             images = self.pre_processor.augment(images)
         labels = torch.cat([torch.zeros(len(normals)), torch.ones(len(fakes))]).long().to(images.device)
-        loss = self.model.loss(images, labels)
-        self.log("train_loss", loss.detach(), on_step=True, on_epoch=False, prog_bar=True, logger=True)
+        ce, collapse = self.model.loss_terms(images, labels)
+        weight = self.model.collapse_weight
+        loss = ce if weight == 0 else ce + weight * collapse
+        self.loss_history.append(torch.stack([ce.detach(), collapse.detach()]))
+        if self._trainer is None or not self._trainer.barebones:  # barebones trainers refuse logging
+            self.log("train_ce", ce.detach(), on_step=True, on_epoch=False, logger=True)
+            self.log("train_collapse", collapse.detach(), on_step=True, on_epoch=False, logger=True)
+            self.log("train_loss", loss.detach(), on_step=True, on_epoch=False, prog_bar=True, logger=True)
         return {"loss": loss}
+
+    def train_losses(self) -> Tensor:
+        """Cross-entropy and the unweighted collapse term of every training step so far, ``(steps, 2)`` on the CPU."""
+        if not self.loss_history:
+            return torch.empty(0, 2)
+        return torch.stack(self.loss_history).float().cpu()
 
     def _bank_dataset(self) -> Dataset | None:
         datamodule = getattr(self.trainer, "datamodule", None) if self._trainer is not None else None
@@ -241,7 +298,8 @@ class FitymiToll(AnomalibModule):
         if dataset is None:
             msg = "no training images to build the feature bank from: pass a dataset or train with a data module."
             raise RuntimeError(msg)
-        loader = DataLoader(dataset, batch_size=BANK_BATCH, shuffle=False, collate_fn=getattr(dataset, "collate_fn", None))
+        collate = getattr(dataset, "collate_fn", None)
+        loader = DataLoader(dataset, batch_size=BANK_BATCH, shuffle=False, collate_fn=collate)
         was_training = self.model.training
         self.model.eval()
         embeddings = []
@@ -249,8 +307,9 @@ class FitymiToll(AnomalibModule):
             if max_batches is not None and index >= max_batches:
                 break
             images = batch.image.to(self.device)
-            if self.pre_processor is not None:
-                images = self.pre_processor.transform(images) if self.pre_processor.transform else images
+            pre_processor = cast("PreProcessor | None", self.pre_processor)  # anomalib types it as an nn.Module
+            if pre_processor is not None:
+                images = pre_processor.transform(images) if pre_processor.transform else images
             embeddings.append(self.model.embed(images).float())
         self.model.set_feature_bank(torch.cat(embeddings))
         self.model.train(was_training)
@@ -281,12 +340,13 @@ class FitymiToll(AnomalibModule):
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         """Save a bank that matches the saved weights."""
         super().on_save_checkpoint(checkpoint)
-        if self._trainer is not None and not self.trainer.sanity_checking and self._bank_step != self.trainer.global_step:
+        stale = self._trainer is not None and self._bank_step != self.trainer.global_step
+        if stale and not self.trainer.sanity_checking:
             self._refresh_bank()
             checkpoint["state_dict"]["model.feature_bank"] = self.model.feature_bank
 
     def validation_step(self, batch: Batch, *args, **kwargs) -> STEP_OUTPUT:
-        """kNN scores of a validation batch, as in testing; anomalib's evaluator computes the image AUROC."""
+        """Score a validation batch by kNN, as in testing; anomalib's evaluator computes the image AUROC."""
         return self.test_step(batch, *args, **kwargs)
 
     @property
@@ -300,11 +360,12 @@ class FitymiToll(AnomalibModule):
         return LearningType.ONE_CLASS
 
 
-class Fitymi(FitymiToll):
+class Fitymi(FitymiToll, AnomalibModule):  # type: ignore[misc]  # AnomalibModule named for anomalib's get_model
     """Plain FITYMI: :class:`FitymiToll` with ``collapse_weight=0`` (same arguments otherwise)."""
 
-    def __init__(self, *args: Any, collapse_weight: float = 0.0, **kwargs: Any) -> None:
-        super().__init__(*args, collapse_weight=collapse_weight, **kwargs)
+    def __init__(self, *args: Any, collapse_weight: float = 0.0, **kwargs: Any) -> None:  # noqa: ANN401 - FitymiToll's
+        # mypy cannot know that ``args`` stop before collapse_weight (a clash raises TypeError at run time)
+        super().__init__(*args, collapse_weight=collapse_weight, **kwargs)  # type: ignore[misc]
 
 
 __all__ = ["Fitymi", "FitymiPreProcessor", "FitymiToll"]

@@ -18,9 +18,12 @@ Example:
 
 from __future__ import annotations
 
-import torch
-from torch import Tensor
+from typing import TYPE_CHECKING
+
 from torchvision.transforms.v2.functional import gaussian_blur
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 EPS = 1e-12
 

@@ -12,7 +12,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from anomalib.data import InferenceBatch
 from torch import Tensor, nn
@@ -20,6 +20,9 @@ from torch import Tensor, nn
 from anomalib_toll.core import build_autoencoder, toll_batch_scores, toll_score
 from anomalib_toll.core.training import prepare_input
 from anomalib_toll.models.image.toll.anomaly_map import toll_anomaly_map
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 
 class TollModel(nn.Module):

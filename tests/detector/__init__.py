@@ -1,0 +1,1 @@
+"""Tests of the PyOD surface, ``anomalib_toll.detector``."""

@@ -1,0 +1,80 @@
+"""Label-free selection: synthetic anomalies from normal rows only, three criteria from one run, beta="auto"."""
+
+import numpy as np
+import pytest
+
+from anomalib_toll.protocol import Budget, TollSettings, make_split, train_toll
+from anomalib_toll.protocol import toll as protocol_toll
+from anomalib_toll.protocol.synthetic import synthetic_anomalies
+
+TINY = Budget(iterations=40, batch_size=64, eval_every=10)
+
+
+@pytest.fixture(scope="module")
+def digits_split():
+    return make_split("digits", normal_class=3)
+
+
+@pytest.mark.parametrize("shape", [(60, 1, 8, 8), (60, 3, 12, 12), (60, 7)])
+def test_synthetic_anomalies_keep_shape_differ_from_normals_and_are_seeded(shape):
+    normal = np.random.default_rng(0).normal(size=shape).astype(np.float32)
+    made = synthetic_anomalies(normal, seed=1)
+    assert made.shape == normal.shape
+    assert made.dtype == normal.dtype
+    assert np.isfinite(made).all()
+    assert not np.isclose(made, normal).all(axis=tuple(range(1, normal.ndim))).any()  # every row corrupted
+    np.testing.assert_array_equal(made, synthetic_anomalies(normal, seed=1))
+
+
+def test_no_real_anomaly_reaches_label_free_selection(digits_split, monkeypatch):
+    seen = []
+    real = protocol_toll.synthetic_anomalies
+    monkeypatch.setattr(protocol_toll, "synthetic_anomalies", lambda rows, seed: seen.append(rows) or real(rows, seed))
+    poisoned = type(digits_split)(**{**digits_split.__dict__, "x_val": digits_split.x_val.copy()})
+    poisoned.x_val[poisoned.y_val == 1] = np.nan  # a real anomaly reaching the criterion would make it NaN
+    scored = []
+    criteria = protocol_toll.make_criteria(poisoned, lambda x: scored.append(x) or x.flatten(1).mean(1).numpy())
+    assert np.isfinite(criteria["synthetic"]())
+    assert np.isfinite(criteria["clean"]())
+    np.testing.assert_array_equal(seen[0], digits_split.x_val_normal)  # made from the normal rows only
+    assert all(np.isfinite(x.numpy()).all() for x in scored)
+
+
+def test_three_criteria_come_from_one_run_and_selection_is_unchanged(digits_split):
+    plain = train_toll(digits_split, seed=0, budget=TINY)
+    compared = train_toll(digits_split, seed=0, budget=TINY, compare_criteria=True)
+    assert set(compared.fit.checkpoints) == {"paper", "clean", "synthetic"}
+    np.testing.assert_array_equal(plain.score(digits_split.x_test), compared.score(digits_split.x_test))
+    per_criterion = compared.criterion_scores(digits_split.x_test)
+    np.testing.assert_array_equal(per_criterion["paper"][1], plain.score(digits_split.x_test))
+    assert per_criterion["paper"][0] == plain.fit.best_step
+    np.testing.assert_array_equal(compared.score(digits_split.x_test), plain.score(digits_split.x_test))  # restored
+
+
+def test_synthetic_protocol_keeps_the_synthetic_checkpoint(digits_split):
+    trained = train_toll(digits_split, seed=0, protocol="synthetic", budget=TINY, compare_criteria=True)
+    assert trained.fit.best_step == trained.fit.checkpoints["synthetic"].step
+
+
+def test_beta_auto_keeps_the_beta_with_the_best_synthetic_auroc(digits_split, monkeypatch):
+    """A constructed case: β = 10 is planted as clearly best on the synthetic validation set."""
+    real = protocol_toll.train_toll
+    planted = {0.0: 0.70, 1.0: 0.72, 10.0: 0.95, 100.0: 0.80}
+
+    def fake_train(split, seed, **kwargs):
+        trained = real(split, seed, **{**kwargs, "budget": Budget(iterations=10, batch_size=32, eval_every=10)})
+        trained.fit.checkpoints["synthetic"].value = planted[kwargs["settings"].beta]
+        return trained
+
+    monkeypatch.setattr(protocol_toll, "train_toll", fake_train)
+    settings = TollSettings(beta="auto", beta_grid=(0, 1, 10, 100))
+    trained = real(digits_split, seed=0, protocol="synthetic", settings=settings, budget=TINY)
+    assert trained.beta == 10.0
+    assert trained.beta_search == planted
+
+
+def test_bad_beta_grid_is_named():
+    with pytest.raises(ValueError, match="beta_grid must be a finite number >= 0"):
+        TollSettings(beta="auto", beta_grid=(0, -1))
+    with pytest.raises(ValueError, match="beta_grid must hold at least one"):
+        TollSettings(beta="auto", beta_grid=())
