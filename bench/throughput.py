@@ -102,7 +102,7 @@ def pyod_ratio(rows: int, epochs: int) -> float:
     from anomalib_toll import TollDetector
 
     x = np.random.default_rng(0).normal(size=(rows, 274))
-    toll = lambda: TollDetector(epoch_num=epochs, batch_size=100, verbose=0).fit(x)  # noqa: E731
+    toll = lambda: TollDetector(epoch_num=epochs, batch_size=100, validation_fraction=0.0, verbose=0).fit(x)  # noqa: E731
     pyod = lambda: AutoEncoder(epoch_num=epochs, batch_size=100, hidden_neuron_list=[256, 128, 16], verbose=0).fit(x)  # noqa: E731
     return interleaved_ratio(toll, pyod, rounds=2)
 

@@ -51,10 +51,11 @@ def test_held_out_rows_are_scored_as_unseen_and_trained_rows_rescaled(
     assert len(held) == 60
     assert len(np.intersect1d(held, trained)) == 0
     raw = fitted.decision_function(normal)
-    assert fitted.trained_score_scale_ >= 1.0
     np.testing.assert_allclose(fitted.decision_scores_[held], raw[held], rtol=1e-6)
     np.testing.assert_allclose(fitted.decision_scores_[trained], raw[trained] * fitted.trained_score_scale_, rtol=1e-6)
-    assert np.median(fitted.decision_scores_[trained]) == pytest.approx(np.median(raw[held]), rel=0.02)
+    assert fitted.trained_score_scale_ > 1.0  # the network scores the rows it has seen lower
+    upper = np.percentile(fitted.decision_scores_[trained], 75)
+    assert upper == pytest.approx(np.percentile(raw[held], 75), rel=1e-6)  # upper quartiles matched
 
 
 def test_far_outliers_score_higher_than_normals(fitted: TollDetector, data: tuple[np.ndarray, np.ndarray]) -> None:

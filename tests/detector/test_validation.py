@@ -202,7 +202,7 @@ def test_sparse_input_is_a_value_error(normal: np.ndarray) -> None:
     """scikit-learn's ``TypeError`` for sparse input becomes a ``ValueError`` naming X."""
     from scipy import sparse
 
-    with pytest.raises(ValueError, match=r"X must be a 2-D array of numbers: .*dense data is required"):
+    with pytest.raises(ValueError, match=r"X must be a 2-D array of finite numbers .*dense data is required"):
         TollDetector(**FAST).fit(sparse.csr_matrix(normal))
 
 

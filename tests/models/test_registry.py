@@ -8,6 +8,7 @@ from anomalib.models import get_model, list_models
 from anomalib.models.components import AnomalibModule
 
 from anomalib_toll.models import MODELS, Fitymi, FitymiToll, Toll
+from anomalib_toll.models.image.fitymi_toll.torch_model import DEFAULT_COLLAPSE_WEIGHT
 
 TINY_VIT = {
     "backbone": "vit_tiny_patch16_224", "pretrained": False, "image_size": 32, "frozen_blocks": 0,
@@ -32,7 +33,7 @@ def test_get_model_resolves_toll_by_snake_and_pascal_name():
 
 
 @pytest.mark.parametrize(
-    ("name", "cls", "collapse_weight"), [("fitymi", Fitymi, 0.0), ("fitymi_toll", FitymiToll, 1.0)],
+    ("name", "cls", "collapse_weight"), [("fitymi", Fitymi, 0.0), ("fitymi_toll", FitymiToll, DEFAULT_COLLAPSE_WEIGHT)],
 )
 def test_get_model_resolves_fitymi_and_fitymi_toll(name, cls, collapse_weight):
     model = get_model(name, **TINY_VIT)

@@ -51,7 +51,7 @@ def test_anomalib_model_and_pyod_detector_agree_on_same_weights():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(64, 12))
     det = TollDetector(epoch_num=2, verbose=0, preprocessing=False, beta=3.0).fit(X)
-    model = TollModel(input_shape=(12,), beta=3.0)
+    model = TollModel(input_shape=(12,), beta=3.0, hidden_dims=det.hidden_dims_)
     model.network.load_state_dict(det.model_.state_dict())
     with torch.no_grad():
         scores = model.eval()(torch.as_tensor(X[:5], dtype=torch.float32)).pred_score
