@@ -338,28 +338,6 @@ def cell_precision(plan: Plan) -> str:
     return "bf16-mixed"
 
 
-def write_folder(root: Path, n_normal: int, n_abnormal: int, size: int = 32) -> Path:
-    """Write Folder images under ``root``: gray-blue block textures in ``good/``, with a bright square in ``bad/``.
-
-    Returns:
-        ``root``.
-    """
-    import numpy as np
-    from PIL import Image
-
-    rng = np.random.default_rng(0)
-    for sub in ("good", "bad"):
-        (root / sub).mkdir(parents=True, exist_ok=True)
-    for i in range(n_normal + n_abnormal):
-        image = np.kron(rng.normal(0.4, 0.05, size=(size // 4, size // 4, 3)).clip(0, 1), np.ones((4, 4, 1)))
-        if i >= n_normal:
-            r, c = rng.integers(2, size // 2, size=2)
-            image[r : r + size // 3, c : c + size // 3] = 1.0
-        sub, index = ("good", i) if i < n_normal else ("bad", i - n_normal)
-        Image.fromarray((image * 255).astype(np.uint8)).save(root / sub / f"{index:04d}.png")
-    return root
-
-
 def step_timer(warm: int, stop: int, device: str) -> Callback:
     """A Lightning callback timing training steps ``warm`` to ``stop`` and reading the peak GPU memory then."""
     import torch
@@ -426,7 +404,9 @@ def run_fitymi(rec: Recorder, plan: Plan) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         # anomalib's Folder moves a fifth of the normal images to the test set: one epoch must cover every step.
         n_normal = math.ceil((plan.vit_warm + plan.vit_steps + 2) * FITYMI_NORMALS / 0.75)
-        root = write_folder(Path(tmp) / "images", n_normal=n_normal, n_abnormal=8)
+        from anomalib_toll.data.synthetic import write_folder_dataset
+
+        root = write_folder_dataset(Path(tmp) / "images", n_normal=n_normal, n_abnormal=8)
         for precision in plan.vit_precisions:
             seconds, peak_mib = fitymi_steps(plan, root, Path(tmp) / "engine", precision)
             gc.collect()  # the last run's ViT and optimizer state must not count in the next one's peak
