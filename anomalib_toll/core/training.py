@@ -173,10 +173,16 @@ def toll_batch_scores(
     Training steps take their mean (the Toll loss), scorers the rows; the forward runs
     under ``precision``'s autocast, the formula in float32.
     """
+    batch, x_hat, z = toll_forward(model, batch, precision)
+    return toll_score(x_hat, batch, z, beta, norm=norm, weighting=weighting)
+
+
+def toll_forward(model: nn.Module, batch: Tensor, precision: str = "32") -> tuple[Tensor, Tensor, Tensor]:
+    """``(input as the network saw it, x_hat, z)`` of one batch, the outputs in float32 (for scores and maps)."""
     batch = prepare_input(model, batch)
     with autocast(batch.device, precision):
         x_hat, z = model(batch)
-    return toll_score(x_hat.float(), batch, z.float(), beta, norm=norm, weighting=weighting)
+    return batch, x_hat.float(), z.float()
 
 
 def score_in_batches(
@@ -186,10 +192,11 @@ def score_in_batches(
     device: torch.device,
     prepare: Callable[[np.ndarray | Tensor], np.ndarray | Tensor] | None = None,
 ) -> Tensor:
-    """Scores of ``x``, ``batch_size`` rows at a time: memory stays bounded by one batch.
+    """Per-row outputs of ``x`` (scores, or maps), ``batch_size`` rows at a time: memory stays bounded by one batch.
 
     ``x`` may live on the CPU (even as a memory-mapped array) and moves to ``device`` batch
-    by batch, after ``prepare`` (e.g. a scaler) if given. Returns a float32 CPU tensor.
+    by batch, after ``prepare`` (e.g. a scaler) if given. Returns a float32 CPU tensor:
+    ``(N,)`` when ``score_batch`` gives one value per row, else ``(N, ...)``.
     """
     batch_size = check_positive_int("batch_size", batch_size)
     out = torch.empty(len(x), dtype=torch.float32)
@@ -197,7 +204,11 @@ def score_in_batches(
         for start in range(0, len(x), batch_size):
             rows = x[start : start + batch_size]
             batch = as_tensor(prepare(rows) if prepare is not None else rows).to(device, non_blocking=True)
-            out[start : start + len(batch)] = score_batch(batch).float().flatten().cpu()
+            values = score_batch(batch).float().cpu()
+            values = values.reshape(len(batch)) if values.numel() == len(batch) else values
+            if start == 0 and values.dim() > 1:
+                out = torch.empty((len(x), *values.shape[1:]), dtype=torch.float32)
+            out[start : start + len(batch)] = values
     return out
 
 

@@ -27,7 +27,7 @@ from anomalib_toll.runners.pyod import import_class
 
 if TYPE_CHECKING:
     import torch
-    from anomalib.data import AnomalibDataModule
+    from anomalib.data import AnomalibDataModule, InferenceBatch
     from anomalib.models.components import AnomalibModule
     from lightning.pytorch import Trainer
 
@@ -144,21 +144,32 @@ class AnomalibRunner(Runner):
         self.device_used = str(device)
         return trainer
 
-    def score(self, x: np.ndarray) -> np.ndarray:
-        """Image scores of the model's torch network on the images (gray ones as three equal channels)."""
+    def _predict(self, batch: torch.Tensor) -> InferenceBatch:
+        """The model's torch network on preprocessed images in eval mode (gray ones as three equal channels)."""
         model = self.model
         if model is None:
             msg = f"{self.name}: fit the model before scoring."
             raise RuntimeError(msg)
         model.eval()
-        pre_processor = model.pre_processor
+        batch = batch.expand(-1, 3, -1, -1) if batch.shape[1] == 1 else batch
+        return model.model(model.pre_processor(batch) if model.pre_processor is not None else batch)
 
+    def _device(self) -> torch.device:
+        if self.model is None:
+            msg = f"{self.name}: fit the model before scoring."
+            raise RuntimeError(msg)
+        return next(self.model.parameters()).device
+
+    def score(self, x: np.ndarray) -> np.ndarray:
+        """Image scores of the model's torch network on the images."""
         def image_scores(batch: torch.Tensor) -> torch.Tensor:
-            batch = batch.expand(-1, 3, -1, -1) if batch.shape[1] == 1 else batch
-            return model.model(pre_processor(batch) if pre_processor is not None else batch).pred_score
+            scores = self._predict(batch).pred_score
+            if scores is None:
+                msg = f"{self.name} gives no image scores."
+                raise RuntimeError(msg)
+            return scores
 
-        scores = score_in_batches(image_scores, x, SCORE_BATCH, next(model.parameters()).device)
-        return scores.numpy().astype(np.float64)
+        return score_in_batches(image_scores, x, SCORE_BATCH, self._device()).numpy().astype(np.float64)
 
     def anomaly_maps(self, x: np.ndarray) -> np.ndarray | None:
         """The model's anomaly maps, resized (bilinear) to the images' size; ``None`` if it gives none (Ganomaly)."""
@@ -167,23 +178,18 @@ class AnomalibRunner(Runner):
 
         from anomalib_toll.core import as_tensor
 
-        model = self.model
-        if model is None:
-            msg = f"{self.name}: fit the model before scoring."
-            raise RuntimeError(msg)
-        model.eval()
-        pre_processor, device = model.pre_processor, next(model.parameters()).device
-        maps = []
+        device = self._device()
         with torch.inference_mode():
-            for start in range(0, len(x), SCORE_BATCH):
-                batch = as_tensor(x[start : start + SCORE_BATCH]).to(device)
-                batch = batch.expand(-1, 3, -1, -1) if batch.shape[1] == 1 else batch
-                found = model.model(pre_processor(batch) if pre_processor is not None else batch).anomaly_map
-                if found is None:
-                    return None
-                found = found.float().reshape(len(batch), 1, *found.shape[-2:])
-                maps.append(interpolate(found, size=x.shape[-2:], mode="bilinear", align_corners=False)[:, 0].cpu())
-        return torch.cat(maps).numpy()
+            if self._predict(as_tensor(x[:1]).to(device)).anomaly_map is None:
+                return None
+
+        def maps(batch: torch.Tensor) -> torch.Tensor:
+            found = self._predict(batch).anomaly_map
+            assert found is not None  # probed above
+            found = found.float().reshape(len(batch), 1, *found.shape[-2:])
+            return interpolate(found, size=x.shape[-2:], mode="bilinear", align_corners=False)[:, 0]
+
+        return score_in_batches(maps, x, SCORE_BATCH, device).numpy()
 
     def settings(self, dataset: str) -> str:
         """The class, the image size, the backbone weights and the arguments given."""

@@ -18,6 +18,7 @@ from anomalib_toll.runners.base import Runner
 
 if TYPE_CHECKING:
     import numpy as np
+    from torch import Tensor
 
 
 class TollRunner(Runner):
@@ -94,23 +95,19 @@ class TollRunner(Runner):
             raise RuntimeError(msg)
         if x.ndim != 4:
             return None
-        import torch
-
-        from anomalib_toll.core import as_tensor, toll_score
-        from anomalib_toll.core.training import autocast, prepare_input, score_batch_size
+        from anomalib_toll.core import score_in_batches, toll_score
+        from anomalib_toll.core.training import score_batch_size, toll_forward
         from anomalib_toll.models.image.toll.anomaly_map import toll_anomaly_map
 
         trained = self.trained
-        model, batch_size = trained.model.eval(), score_batch_size(trained.model)
-        maps = []
-        with torch.inference_mode():
-            for start in range(0, len(x), batch_size):
-                batch = prepare_input(model, as_tensor(x[start : start + batch_size]).to(trained.device))
-                with autocast(trained.device, trained.settings.precision):
-                    x_hat, z = model(batch)
-                scores = toll_score(x_hat.float(), batch, z.float(), trained.beta, norm=trained.settings.norm)
-                maps.append(toll_anomaly_map(x_hat, batch, scores)[:, 0].float().cpu())
-        return torch.cat(maps).numpy()
+        model = trained.model.eval()
+
+        def maps(batch: Tensor) -> Tensor:
+            batch, x_hat, z = toll_forward(model, batch, trained.settings.precision)
+            scores = toll_score(x_hat, batch, z, trained.beta, norm=trained.settings.norm)
+            return toll_anomaly_map(x_hat, batch, scores)[:, 0]
+
+        return score_in_batches(maps, x, score_batch_size(model), trained.device).numpy()
 
     def settings(self, dataset: str) -> str:
         """β, norm, latent size and lr as used on ``dataset`` (the paper's values filled in)."""
