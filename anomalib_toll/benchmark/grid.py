@@ -234,6 +234,13 @@ def make_grid(
     if extra := sorted(set(model_args) - set(models)):
         msg = f"model_args names {extra}, which are not among the models {models}."
         raise ValueError(msg)
+    for model, args in model_args.items():
+        if shared := sorted({"protocol", "device"} & set(args)):
+            msg = (
+                f"model_args of {model!r} set {shared}: the grid's own arguments (--protocol, --device), "
+                "not a model's."
+            )
+            raise ValueError(msg)
     requested = list(classes) if classes is not None else list(range(len(names)))
     if bad := [c for c in requested if isinstance(c, str) and c not in names]:
         msg = f"no {spec.class_label} {bad} in {dataset}; its {spec.class_label} names are {names}."

@@ -48,12 +48,6 @@ def make_runner(name: str, protocol: str = "paper", device: str | None = None, *
         ValueError: unknown model, or an argument the model does not take (named).
     """
     name = name.strip()
-    if shared := {"protocol", "device"} & set(options):
-        msg = (
-            f"model {name!r}: {sorted(shared)} are the grid's own arguments (--protocol, --device), "
-            "not model arguments."
-        )
-        raise ValueError(msg)
     factory = MODELS.get(name.lower())
     if factory is None and (weight := collapse_weight_in_name(name)) is not None:  # fitymi_toll_0.1: a sweep
         factory = partial(FitymiRunner, collapse_weight=weight)

@@ -387,3 +387,11 @@ def test_reports_keep_the_models_order_colours_and_test_counts(tmp_path):
     assert model_colors(["ocsvm", "iforest", "toll"])["toll"] == model_colors(["ocsvm", "iforest", "toll", "x"])["toll"]
     assert sorted(p.name for p in (tmp_path / "scores").iterdir()) == sorted(
         f"digits_{k}_0_{m}.npz" for k in (1, 2) for m in ("ocsvm", "iforest", "toll"))  # every class plotted
+
+
+def test_grid_arguments_in_model_args_are_named(tmp_path):
+    with pytest.raises(ValueError, match=r"model_args of 'toll' set \['protocol'\]: the grid's own arguments"):
+        run_benchmark(
+            "digits", ["toll"], tmp_path, budget=TINY, progress=False, model_args={"toll": {"protocol": "clean"}},
+        )
+    assert not (tmp_path / "results.jsonl").exists()
