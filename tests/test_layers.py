@@ -21,7 +21,7 @@ ALLOWED = {
     "analysis": {"core"},
     "data": {"core"},
     "protocol": {"core", "data"},
-    "detector": {"core"},
+    "detector": {"core", "protocol"},
     "models": {"core", "data", "protocol"},
     "runners": {"core", "data", "protocol", "models", "detector"},
     "report": {"record"},

@@ -29,9 +29,9 @@ from typing import TYPE_CHECKING, Any, Required, TypedDict, Unpack
 
 import numpy as np
 
-from anomalib_toll.benchmark.executor import check_executor, default_workers, execute
 from anomalib_toll.benchmark.progress import GridProgress
 from anomalib_toll.benchmark.store import ResultStore
+from anomalib_toll.core.executor import check_executor, default_workers, execute
 from anomalib_toll.data import get_dataset
 from anomalib_toll.protocol import Budget, OneClassSplit, check_protocol, evaluate, make_split
 from anomalib_toll.protocol.metrics import EXTRA_METRICS, pixel_metrics

@@ -23,21 +23,36 @@ Paper:
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import numbers
+import os
+import sys
+import time
 import warnings
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import torch
 from pyod.models.base import BaseDetector
 from pyod.models.base_dl import BaseDeepLearningDetector
 from sklearn.exceptions import NotFittedError
+from sklearn.metrics import roc_auc_score
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_array
 
-from anomalib_toll.core import build_autoencoder, fit_toll, parse_norm, resolve_device, score_in_batches
+from anomalib_toll.core import (
+    FitResult,
+    TollAutoencoder,
+    build_autoencoder,
+    fit_toll,
+    parse_norm,
+    resolve_device,
+    score_in_batches,
+)
 from anomalib_toll.core.checks import check_number, check_positive_int
+from anomalib_toll.core.executor import execute
 from anomalib_toll.core.training import (
     batches_per_epoch,
     check_precision,
@@ -55,6 +70,9 @@ MIN_VALIDATION_ROWS = 10
 """Fewest rows held out to measure ``trained_score_scale_``; with fewer, every row trains and keeps its raw score."""
 
 MAX_SEED = 2**32 - 1
+
+BETA_GRID: tuple[float, ...] = (0.0, 1.0, 10.0, 100.0, 1000.0)
+"""The β values ``beta="auto"`` tries by default: log-spaced, with the plain autoencoder (0)."""
 
 
 def default_hidden_dims(n_features: int) -> tuple[int, int]:
@@ -95,10 +113,18 @@ class TollDetector(BaseDeepLearningDetector):
 
     Parameters
     ----------
-    beta : float, optional (default=10.0)
+    beta : float or 'auto', optional (default=10.0)
         Weight β of the latent-norm term in the loss and the score, in [0, 3.4e38]
         (it multiplies float32 tensors). ``0`` gives a plain autoencoder (the paper's
-        ablation).
+        ablation). ``'auto'`` chooses β without labels: one network is trained per
+        value of ``beta_grid`` (same seed and batches) and the one whose scores best
+        separate the held-out rows (``validation_fraction``) from synthetic anomalies
+        made from them (ADBench's global, local and dependency types) is kept; the
+        value is ``beta_``. The right β depends on the data's scale and the network, so
+        the paper's per-dataset values do not transfer to a new table.
+
+    beta_grid : sequence of float, optional (default=(0, 1, 10, 100, 1000))
+        The β values ``beta='auto'`` tries (each in [0, 3.4e38]); ignored otherwise.
 
     norm : {1, 2, 'inf'}, optional (default=2)
         Order of the latent norm ‖z‖ₚ.
@@ -155,8 +181,15 @@ class TollDetector(BaseDeepLearningDetector):
         seed drawn from it (as scikit-learn does); ``None`` a fresh seed from the
         operating system. The global random states are left untouched.
 
+    n_jobs : int, optional (default=None)
+        Processes that train the networks of ``beta='auto'`` side by side (one thread
+        each); ``None`` means 1, ``-1`` one per core. Each process starts a fresh
+        interpreter (a few seconds), so it pays on tables that take longer than that to
+        fit.
+
     verbose : int, optional (default=1)
-        0 = silent, 1 = progress bar over training steps.
+        0 = silent, 1 = progress bar over training steps (and, with ``beta='auto'``,
+        one line saying which β was kept, from what, at what cost).
 
     Attributes
     ----------
@@ -170,6 +203,13 @@ class TollDetector(BaseDeepLearningDetector):
     hidden_dims_ : tuple of int
         The hidden widths actually used.
 
+    beta_ : float
+        The β used: ``beta``, or the value ``beta='auto'`` chose.
+
+    beta_search_ : dict of float to float or None
+        With ``beta='auto'``: the synthetic validation AUROC of each β tried (``nan``
+        where training diverged); ``None`` otherwise.
+
     validation_indices_ : numpy array of shape (n_held_out,)
         Indices of the rows of ``X`` held out from training (empty when every row was
         trained on).
@@ -180,7 +220,7 @@ class TollDetector(BaseDeepLearningDetector):
         out: how much lower the network scores the rows it has seen.
 
     fit_result_ : anomalib_toll.core.FitResult
-        Steps, seconds and the training-loss curve of the last ``fit``.
+        Steps, seconds and the training-loss curve of the kept network's training.
 
     n_features_in_ : int
         Number of features seen during ``fit``.
@@ -210,7 +250,8 @@ class TollDetector(BaseDeepLearningDetector):
 
     def __init__(
         self,
-        beta: float = 10.0,
+        beta: float | Literal["auto"] = 10.0,
+        beta_grid: Sequence[float] = BETA_GRID,
         norm: int | str = 2,
         latent_dim: int = 16,
         hidden_dims: Sequence[int] | None = None,
@@ -224,6 +265,7 @@ class TollDetector(BaseDeepLearningDetector):
         precision: str = "32",
         device: str | None = None,
         random_state: int | np.random.RandomState | None = 42,
+        n_jobs: int | None = None,
         verbose: int = 1,
     ) -> None:
         # BaseDeepLearningDetector.__init__ reseeds the global RNGs and replaces
@@ -231,6 +273,7 @@ class TollDetector(BaseDeepLearningDetector):
         # so only PyOD's BaseDetector initialiser runs here. Everything is validated in fit.
         BaseDetector.__init__(self, contamination=contamination)
         self.beta = beta
+        self.beta_grid = beta_grid
         self.norm = norm
         self.latent_dim = latent_dim
         self.hidden_dims = hidden_dims
@@ -243,6 +286,7 @@ class TollDetector(BaseDeepLearningDetector):
         self.precision = precision
         self.device = device
         self.random_state = random_state
+        self.n_jobs = n_jobs
         self.verbose = verbose
 
     def fit(self, X: np.ndarray, y: np.ndarray | None = None) -> TollDetector:
@@ -276,29 +320,33 @@ class TollDetector(BaseDeepLearningDetector):
         X = self._check_input(X, fitting=True)
         self._set_n_classes(y)
         self.device_, self.precision_ = device, precision
-        self.beta_ = float(self.beta)
         self.norm_ = _norm_order(self.norm)
         self.n_features_in_ = X.shape[1]
         self.hidden_dims_ = (
             default_hidden_dims(self.n_features_in_) if self.hidden_dims is None else tuple(map(int, self.hidden_dims))
         )
         seed = _seed(self.random_state)
-        train_rows, self.validation_indices_ = self._split(len(X), seed)
+        auto = isinstance(self.beta, str)
+        train_rows, self.validation_indices_ = self._split(len(X), seed, auto=auto)
         self.scaler_ = StandardScaler().fit(X[train_rows]) if self.preprocessing else None
-        with torch.random.fork_rng(devices=[self.device_] if self.device_.type == "cuda" else []):
-            torch.manual_seed(seed)
-            self.build_model()
-        self.model_ = self.model.to(self.device_)
-        x = torch.as_tensor(self._standardise(X[train_rows]), dtype=torch.float32, device=self.device_)
+        x = np.asarray(self._standardise(X[train_rows]), dtype=np.float32)
         steps = self.n_iter if self.n_iter is not None else self.epoch_num * batches_per_epoch(len(x), self.batch_size)
-        # fit_toll raises a ValueError naming the step and suggesting a lower lr when the loss diverges.
-        self.fit_result_ = fit_toll(
-            self.model_, x, beta=self.beta_, norm=self.norm_, lr=float(self.lr), steps=int(steps),
-            batch_size=int(self.batch_size), generator=torch.Generator().manual_seed(seed),
-            sampling="random" if self.n_iter is not None else "epochs",
-            precision=self.precision_, progress="TollDetector" if self.verbose else False,
-        )
-        del x
+        jobs = [
+            _NetworkJob(
+                x=x, beta=beta, seed=seed, norm=self.norm_, latent_dim=int(self.latent_dim),
+                hidden_dims=self.hidden_dims_, lr=float(self.lr), steps=int(steps), batch_size=int(self.batch_size),
+                sampling="random" if self.n_iter is not None else "epochs", precision=self.precision_,
+                device=str(self.device_), progress=f"TollDetector β={beta:g}" if self.verbose else False,
+            )
+            for beta in (_beta_grid(self.beta_grid) if auto else (float(self.beta),))
+        ]
+        networks = self._train(jobs)
+        self.beta_search_: dict[float, float] | None = None
+        self.beta_ = jobs[0].beta
+        if auto:
+            self.beta_, self.beta_search_ = self._choose_beta(networks, X[self.validation_indices_], seed)
+        self.model, self.fit_result_ = networks[self.beta_]
+        self.model_ = self.model.to(self.device_)
         scores = self._score(X, batch_size=None, what="the training rows")
         self.trained_score_scale_ = _trained_score_scale(
             scores[self.validation_indices_], scores[train_rows], float(self.contamination),
@@ -408,6 +456,76 @@ class TollDetector(BaseDeepLearningDetector):
             (self.n_features_in_,), latent_dim=int(self.latent_dim), hidden_dims=self.hidden_dims_,
         )
 
+    def _train(self, jobs: list[_NetworkJob]) -> dict[float, tuple[TollAutoencoder, FitResult]]:
+        """Train one network per job (``n_jobs`` processes at a time); ``beta -> (network, fit)``.
+
+        With several β, a β whose training diverged is left out with a warning naming it;
+        a single β, or every β diverging, raises.
+        """
+        workers = _workers(self.n_jobs, len(jobs))
+        if workers > 1:
+            jobs = [replace(job, progress=False) for job in jobs]  # bars of parallel processes would interleave
+        start = time.perf_counter()
+        networks: dict[float, tuple[TollAutoencoder, FitResult]] = {}
+        failures: dict[float, BaseException] = {}
+        for job, outcome in execute(_train_network, jobs, workers):
+            if isinstance(outcome, BaseException):
+                failures[job.beta] = outcome
+            else:
+                networks[job.beta] = outcome
+        for job in jobs:  # the first failure in grid order, whatever finished first
+            if job.beta in failures and (len(jobs) == 1 or not networks):
+                raise failures[job.beta]
+        if failures:
+            warnings.warn(
+                f"TollDetector beta='auto': training diverged for beta={sorted(failures)} (left out of the choice): "
+                f"{next(iter(failures.values()))}",
+                UserWarning,
+                stacklevel=3,
+            )
+        self.fit_seconds_ = time.perf_counter() - start
+        return {job.beta: networks[job.beta] for job in jobs if job.beta in networks}
+
+    def _choose_beta(
+        self, networks: dict[float, tuple[TollAutoencoder, FitResult]], held_out: np.ndarray, seed: int,
+    ) -> tuple[float, dict[float, float]]:
+        """The β whose network best separates the held-out rows from synthetic anomalies made from them.
+
+        Ties go to the smaller β. No anomaly label is used: the synthetic anomalies are
+        corruptions of held-out normal rows (:mod:`anomalib_toll.protocol.synthetic`).
+        """
+        from anomalib_toll.protocol.synthetic import synthetic_anomalies  # only beta='auto' needs it
+
+        normal = np.asarray(self._standardise(held_out), dtype=np.float32)
+        rows = np.concatenate([normal, synthetic_anomalies(normal, seed=seed)])
+        labels = np.repeat([0, 1], len(normal))
+        search = {beta: float("nan") for beta in _beta_grid(self.beta_grid)}
+        for beta, (model, _) in networks.items():
+            model.to(self.device_).eval()
+            scores = score_in_batches(
+                functools.partial(toll_batch_scores, model, beta=beta, norm=self.norm_, precision=self.precision_),
+                rows, score_batch_size(model), self.device_,
+            ).double().numpy()
+            if np.isfinite(scores).all():
+                search[beta] = float(roc_auc_score(labels, scores))
+        finite = {beta: value for beta, value in search.items() if not math.isnan(value)}
+        if not finite:
+            msg = (
+                f"TollDetector beta='auto': no β of beta_grid={list(search)} gave finite scores on the held-out rows; "
+                f"lower lr (lr={self.lr!r}) or pass a fixed beta."
+            )
+            raise ValueError(msg)
+        chosen = max(finite, key=lambda beta: (finite[beta], -beta))
+        if self.verbose:
+            tried = ", ".join(f"{beta:g}: {value:.3f}" for beta, value in search.items())
+            print(  # PyOD's verbose output is printed
+                f"TollDetector beta='auto' chose beta={chosen:g} (synthetic validation AUROC per beta: {tried}); "
+                f"{len(networks)} networks trained in {self.fit_seconds_:.1f} s with "
+                f"{_workers(self.n_jobs, len(networks))} process(es)",
+                file=sys.stderr,
+            )
+        return chosen, search
+
     def training_forward(self, batch_data: torch.Tensor | Sequence[torch.Tensor]) -> float:
         """One Adam step on a batch of standardised rows (PyOD's hook, abstract in its base).
 
@@ -502,12 +620,20 @@ class TollDetector(BaseDeepLearningDetector):
             raise ValueError(msg)
         return scores
 
-    def _split(self, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    def _split(self, n: int, seed: int, *, auto: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """Rows to train on and rows held out from training (sorted indices)."""
         n_held_out = round(float(self.validation_fraction) * n)
+        too_few = n_held_out < MIN_VALIDATION_ROWS or n - n_held_out < 2
+        if auto and too_few:
+            msg = (
+                f"beta='auto' chooses β on the rows held out by validation_fraction (synthetic anomalies are made from "
+                f"them), but validation_fraction={self.validation_fraction!r} of {n} rows holds out {n_held_out}; it "
+                f"needs at least {MIN_VALIDATION_ROWS}: raise validation_fraction, pass more rows, or a fixed beta."
+            )
+            raise ValueError(msg)
         if n_held_out == 0:
             return np.arange(n), np.arange(0)
-        if n_held_out < MIN_VALIDATION_ROWS or n - n_held_out < 2:
+        if too_few:
             warnings.warn(
                 f"TollDetector: validation_fraction={self.validation_fraction!r} of {n} rows holds out "
                 f"{n_held_out}, fewer than {MIN_VALIDATION_ROWS}: training on all rows and taking threshold_ from "
@@ -529,7 +655,18 @@ class TollDetector(BaseDeepLearningDetector):
 
     def _check_params(self) -> None:
         """Check every hyperparameter; one ``ValueError`` names the argument, the value and the range."""
-        _check_range("beta", self.beta, 0.0, FLOAT32_MAX)
+        if isinstance(self.beta, str) and self.beta != "auto":
+            msg = f"beta must be a number in [0, {FLOAT32_MAX:.3g}] or 'auto', got {self.beta!r}."
+            raise ValueError(msg)
+        if isinstance(self.beta, str):
+            _beta_grid(self.beta_grid)
+        else:
+            _check_range("beta", self.beta, 0.0, FLOAT32_MAX)
+        if self.n_jobs is not None and not (
+            isinstance(self.n_jobs, numbers.Integral) and not isinstance(self.n_jobs, bool) and self.n_jobs != 0
+        ):
+            msg = f"n_jobs must be None, a positive integer or -1 (one per core), got {self.n_jobs!r}."
+            raise ValueError(msg)
         check_number("lr", self.lr, 0.0, strict=True)
         _check_range("contamination", self.contamination, 0.0, 0.5, low_open=True)
         _check_range("validation_fraction", self.validation_fraction, 0.0, 0.5)
@@ -566,6 +703,60 @@ class TollDetector(BaseDeepLearningDetector):
             )
             raise ValueError(msg)
         return X
+
+
+@dataclass(frozen=True)
+class _NetworkJob:
+    """One network to train: what a worker process needs, and nothing of the detector."""
+
+    x: np.ndarray  # standardised training rows, float32
+    beta: float
+    seed: int
+    norm: float
+    latent_dim: int
+    hidden_dims: tuple[int, ...]
+    lr: float
+    steps: int
+    batch_size: int
+    sampling: Literal["random", "epochs"]
+    precision: str
+    device: str
+    progress: bool | str
+
+
+def _train_network(job: _NetworkJob) -> tuple[TollAutoencoder, FitResult]:
+    """Build (seeded, the global RNGs untouched) and train one network; importable by worker processes."""
+    device = torch.device(job.device)
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        torch.manual_seed(job.seed)
+        model = build_autoencoder((job.x.shape[1],), latent_dim=job.latent_dim, hidden_dims=job.hidden_dims)
+    model.to(device)
+    # fit_toll raises a ValueError naming the step and suggesting a lower lr when the loss diverges.
+    result = fit_toll(
+        model, torch.as_tensor(job.x, device=device), beta=job.beta, norm=job.norm, lr=job.lr, steps=job.steps,
+        batch_size=job.batch_size, generator=torch.Generator().manual_seed(job.seed), sampling=job.sampling,
+        precision=job.precision, progress=job.progress,
+    )
+    return model, result
+
+
+def _workers(n_jobs: int | None, n_networks: int) -> int:
+    """Processes for ``n_networks``: ``n_jobs`` (``None`` = 1, negative counts back from the cores), capped."""
+    cores = os.cpu_count() or 1
+    wanted = 1 if n_jobs is None else (n_jobs if n_jobs > 0 else max(1, cores + 1 + n_jobs))
+    return max(1, min(wanted, n_networks))
+
+
+def _beta_grid(beta_grid: object) -> tuple[float, ...]:
+    """``beta_grid`` as distinct floats in [0, 3.4e38], in the order given; else a ``ValueError`` naming it."""
+    if isinstance(beta_grid, str | bytes) or not isinstance(beta_grid, list | tuple | range | np.ndarray):
+        msg = f"beta_grid must be a sequence of numbers >= 0 such as (0, 1, 10, 100, 1000), got {beta_grid!r}."
+        raise ValueError(msg)  # ruff: ignore[type-check-without-type-error] - every bad argument is a ValueError
+    grid = tuple(dict.fromkeys(_check_range("beta_grid", b, 0.0, FLOAT32_MAX) for b in beta_grid))
+    if not grid:
+        msg = "beta_grid must hold at least one β value, e.g. (0, 1, 10, 100, 1000)."
+        raise ValueError(msg)
+    return grid
 
 
 def _trained_score_scale(held_out: np.ndarray, trained: np.ndarray, contamination: float) -> float:

@@ -151,6 +151,7 @@ class TrainedToll:
     device: torch.device
     fit: FitResult
     beta_search: dict[float, float] | None = None  # beta="auto": synthetic validation AUROC per β tried
+    beta_runs: dict[float, TrainedToll] | None = None  # beta="auto" with compare_criteria: every β's run
 
     @property
     def beta(self) -> float:
@@ -169,7 +170,20 @@ class TrainedToll:
         return scores.numpy()
 
     def criterion_scores(self, x: np.ndarray | Tensor) -> dict[str, tuple[int, np.ndarray]]:
-        """Scores of ``x`` under each criterion's kept checkpoint: ``name -> (step, scores)`` (``compare_criteria``)."""
+        """Scores of ``x`` under each criterion's kept checkpoint: ``name -> (step, scores)`` (``compare_criteria``).
+
+        After ``beta="auto"`` with ``compare_criteria``, every β's run: ``"{criterion}_beta{β}"``.
+        """
+        if self.beta_runs is not None:
+            return {
+                f"{name}_beta{b:g}": kept
+                for b, run in self.beta_runs.items()
+                for name, kept in run.checkpoint_scores(x).items()
+            }
+        return self.checkpoint_scores(x)
+
+    def checkpoint_scores(self, x: np.ndarray | Tensor) -> dict[str, tuple[int, np.ndarray]]:
+        """Scores of ``x`` under each checkpoint this run kept: ``name -> (step, scores)``."""
         kept = {k: v.clone() for k, v in self.model.state_dict().items()}
         out = {}
         try:
@@ -198,12 +212,13 @@ def train_toll(
     the same run and keeps each one's best weights (``trained.fit.checkpoints``), so the
     protocols can be compared at the cost of one run. ``settings.beta="auto"`` trains every
     β of ``settings.beta_grid`` and keeps the one whose synthetic validation AUROC is best
-    (``trained.beta_search`` holds each β's value).
+    (``trained.beta_search`` holds each β's value; with ``compare_criteria``, ``trained.beta_runs``
+    every β's run).
     """
     check_protocol(protocol)
     settings = settings.resolve(split.dataset)
     if settings.beta == "auto":
-        return _search_beta(split, seed, protocol, settings, budget, device, progress)
+        return _search_beta(split, seed, protocol, settings, budget, device, progress, keep_runs=compare_criteria)
     batch_size = budget.resolve(split.dataset).batch_size
     assert settings.lr is not None  # resolve() fills in the paper's values
     assert batch_size is not None
@@ -237,8 +252,13 @@ def train_toll(
 def _search_beta(
     split: OneClassSplit, seed: int, protocol: str, settings: TollSettings, budget: Budget, device: str | None,
     progress: bool | str,
+    *,
+    keep_runs: bool,
 ) -> TrainedToll:
-    """Train every β of the grid (same seed, same batches) and keep the best by synthetic validation AUROC."""
+    """Train every β of the grid (same seed, same batches) and keep the best by synthetic validation AUROC.
+
+    ``keep_runs`` keeps every β's run on the result (``beta_runs``), to compare them at no extra training.
+    """
     if len(split.x_val_normal) < 2:
         msg = (
             "beta='auto' needs at least 2 held-out normal rows to make synthetic anomalies; "
@@ -254,6 +274,7 @@ def _search_beta(
     best = max(search, key=lambda b: (search[b], -b))  # ties: the smaller β
     chosen = runs[best]
     chosen.beta_search = search
+    chosen.beta_runs = runs if keep_runs else None
     chosen.fit.seconds = sum(run.fit.seconds for run in runs.values())
     return chosen
 

@@ -69,7 +69,10 @@ class TollRunner(Runner):
         self.precision_used, self.device_used = str(self.trained.settings.precision), str(self.trained.device)
         if self.trained.beta_search is not None:
             tried = ", ".join(f"{b:g}: {100 * v:.1f}" for b, v in self.trained.beta_search.items())
-            self.note = f"beta=auto chose {self.trained.beta:g} (synthetic validation AUROC % per beta: {tried})"
+            self.note = (
+                f"beta=auto chose {self.trained.beta:g} of {len(self.trained.beta_search)} trained in "
+                f"{self.trained.fit.seconds:.0f} s (synthetic validation AUROC % per beta: {tried})"
+            )
         return self
 
     def criterion_scores(self, x: np.ndarray) -> dict[str, tuple[int, np.ndarray]]:

@@ -36,7 +36,7 @@ def fitted(normal: np.ndarray) -> TollDetector:
         ({"beta": float("inf")}, r"beta must be a finite number >= 0, got inf"),
         ({"beta": 1e300}, r"beta must be a finite number in \[0, 3.40282e\+38\], got 1e\+300"),
         ({"beta": True}, r"beta must be a finite number >= 0, got True"),
-        ({"beta": "1"}, r"beta must be a finite number >= 0, got '1'"),
+        ({"beta": "1"}, r"beta must be a number in \[0, 3.4e\+38\] or 'auto', got '1'"),
         ({"lr": float("inf")}, r"lr must be a finite number > 0, got inf"),
         ({"lr": 0.0}, r"lr must be a finite number > 0, got 0.0"),
         ({"lr": -1e-3}, r"lr must be a finite number > 0"),

@@ -78,3 +78,18 @@ def test_bad_beta_grid_is_named():
         TollSettings(beta="auto", beta_grid=(0, -1))
     with pytest.raises(ValueError, match="beta_grid must hold at least one"):
         TollSettings(beta="auto", beta_grid=())
+
+
+def test_beta_auto_with_compare_criteria_records_every_betas_run(digits_split):
+    """One ``beta="auto"`` run gives each β's three criteria: the same as training that β alone."""
+    settings = TollSettings(beta="auto", beta_grid=(0, 10))
+    auto = train_toll(digits_split, seed=0, protocol="synthetic", settings=settings, budget=TINY, compare_criteria=True)
+    kept = auto.criterion_scores(digits_split.x_test)
+    assert set(kept) == {f"{c}_beta{b}" for c in ("paper", "clean", "synthetic") for b in (0, 10)}
+    alone = train_toll(digits_split, seed=0, settings=TollSettings(beta=10.0), budget=TINY, compare_criteria=True)
+    for criterion, (step, scores) in alone.criterion_scores(digits_split.x_test).items():
+        assert kept[f"{criterion}_beta10"][0] == step
+        np.testing.assert_array_equal(kept[f"{criterion}_beta10"][1], scores)
+    plain = train_toll(digits_split, seed=0, protocol="synthetic", settings=settings, budget=TINY)
+    assert plain.beta_runs is None  # without compare_criteria only the chosen run is kept
+    assert plain.beta == auto.beta

@@ -27,10 +27,12 @@ See Also:
 # No ``from __future__ import annotations``: anomalib's CLI (jsonargparse) reads ``Toll``'s
 # signature at run time, so its annotations stay real objects.
 
+import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+import numpy as np
 import torch
 from anomalib import LearningType
 from anomalib.data import Batch, ImageBatch
@@ -40,13 +42,18 @@ from anomalib.post_processing import PostProcessor
 from anomalib.pre_processing import PreProcessor
 from anomalib.visualization import ImageVisualizer, Visualizer
 from lightning.pytorch import Trainer
+from lightning.pytorch.utilities import rank_zero_info
 from lightning.pytorch.utilities.types import STEP_OUTPUT
+from torch import nn
 from torchvision.transforms.v2 import Resize
 
 from anomalib_toll.core import parse_norm
 from anomalib_toll.core.checks import check_number, check_positive_int
 from anomalib_toll.models.image.toll.torch_model import TollModel
 from anomalib_toll.models.metrics import ScoreAUROC
+from anomalib_toll.protocol.metrics import auroc
+from anomalib_toll.protocol.synthetic import synthetic_anomalies
+from anomalib_toll.protocol.toll import BETA_GRID
 
 
 def _images(batch: Batch) -> torch.Tensor:
@@ -81,6 +88,40 @@ class FileImageVisualizer(ImageVisualizer):
             super().on_test_batch_end(trainer, pl_module, outputs, batch, batch_idx, dataloader_idx)
 
 
+class _BetaSearch:
+    """What ``Toll(beta="auto")`` tracks while fitting: each β's synthetic AUROC now, its best, and those weights."""
+
+    def __init__(self, grid: Sequence[float]) -> None:
+        self.start = time.perf_counter()
+        self.best = [float("-inf")] * len(grid)
+        self.states: list[dict[str, torch.Tensor]] = [{} for _ in grid]
+        self.scores: list[list[torch.Tensor]] = [[] for _ in grid]
+        self.labels: list[torch.Tensor] = []
+
+    @torch.no_grad()
+    def score_batch(self, networks: Sequence[TollModel], normal: torch.Tensor, seed: int) -> None:
+        """Score normal images and one synthetic anomaly made from each, with every network."""
+        if len(normal) < 2:  # nothing to blend or shuffle
+            return
+        fake = torch.as_tensor(synthetic_anomalies(normal.float().cpu().numpy(), seed=seed)).to(normal)
+        both = torch.cat([normal, fake])
+        self.labels.append(torch.repeat_interleave(torch.tensor([0, 1]), len(normal)))
+        for scores, network in zip(self.scores, networks, strict=True):
+            scores.append(network.scores(both).float().cpu())
+
+    def update(self, networks: Sequence[TollModel]) -> int:
+        """Close a validation: keep each network's weights where its AUROC is a new best; the leader's index."""
+        labels = torch.cat(self.labels).numpy()
+        for i, network in enumerate(networks):
+            value = auroc(torch.cat(self.scores[i]).numpy(), labels)
+            if np.isfinite(value) and value > self.best[i]:
+                self.best[i] = value
+                self.states[i] = {k: v.detach().cpu().clone() for k, v in network.state_dict().items()}
+            self.scores[i] = []
+        self.labels = []
+        return max(range(len(networks)), key=lambda i: (self.best[i], -networks[i].beta))
+
+
 class Toll(AnomalibModule):
     """Toll autoencoder for anomalib's ``Engine`` and CLI.
 
@@ -88,9 +129,20 @@ class Toll(AnomalibModule):
     B.1 net for 28×28×1, B.2 for 32×32×3, a conv autoencoder for other sizes. Its shape
     is stored in the checkpoint, so ``predict``/``export`` rebuild it.
 
+    ``beta="auto"`` chooses β without labels: one network per value of ``beta_grid``
+    trains on the same batches (one optimizer, one loop: on a GPU they run side by side);
+    at each validation every network scores the validation set's normal images and
+    synthetic anomalies made from them (rotations, flips, patch shuffles, blends:
+    :mod:`anomalib_toll.protocol.synthetic`), and keeps its weights of best synthetic
+    AUROC. When fitting ends the β whose best is highest is kept (``beta`` then holds it,
+    ``beta_search`` each β's AUROC) and the module becomes that fixed-β Toll; the
+    validation set's anomalies, if it has any, are never looked at.
+
     Args:
-        beta (float): Collapse weight β; ``0`` is the plain autoencoder.
-            Defaults to ``10.0``.
+        beta (float | "auto"): Collapse weight β; ``0`` is the plain autoencoder;
+            ``"auto"`` chooses it (above). Defaults to ``10.0``.
+        beta_grid (Sequence[float]): The β values ``beta="auto"`` tries.
+            Defaults to ``(0, 1, 10, 100, 1000)``.
         norm (int | str): Latent norm, 1, 2 or "inf". Defaults to ``2``.
         latent_dim (int | None): Code size; ``None`` takes the paper's for the shape.
             Defaults to ``None``.
@@ -114,7 +166,8 @@ class Toll(AnomalibModule):
 
     def __init__(
         self,
-        beta: float = 10.0,
+        beta: float | Literal["auto"] = 10.0,
+        beta_grid: Sequence[float] = BETA_GRID,
         norm: int | str = 2,
         latent_dim: int | None = None,
         hidden_dims: Sequence[int] | None = None,
@@ -137,7 +190,16 @@ class Toll(AnomalibModule):
             visualizer=visualizer,
         )
         self.image_size = image_size
-        self.beta = check_number("beta", beta, minimum=0.0)
+        if beta != "auto":
+            beta = check_number("beta", beta, minimum=0.0)
+        self.beta: float | str = beta
+        self.beta_grid = tuple(dict.fromkeys(check_number("beta_grid", b, minimum=0.0) for b in beta_grid))
+        if not self.beta_grid:
+            msg = "beta_grid must hold at least one β value, e.g. (0, 1, 10, 100, 1000)."
+            raise ValueError(msg)
+        self.candidates: nn.ModuleList | None = None  # beta="auto": one TollModel per β, until fitting ends
+        self.beta_search: dict[float, float] = {}  # beta="auto": each β's best synthetic validation AUROC
+        self._search: _BetaSearch | None = None
         self.norm = norm
         parse_norm(norm)
         self.latent_dim = None if latent_dim is None else check_positive_int("latent_dim", latent_dim)
@@ -153,13 +215,25 @@ class Toll(AnomalibModule):
         """Whether the network exists (it is built once the input shape is known)."""
         return isinstance(getattr(self, "model", None), TollModel)
 
+    @property
+    def networks(self) -> list[TollModel]:
+        """The networks training: one per β of ``beta_grid`` while ``beta="auto"`` searches, else ``[model]``."""
+        if self.candidates is None:
+            return [self.model]
+        return [network for network in self.candidates if isinstance(network, TollModel)]
+
     def _build(self, input_shape: Sequence[int]) -> None:
         shape = [int(v) for v in input_shape]
         if self.grayscale:
             shape[0] = 1
-        self.model = TollModel(
-            shape, self.beta, self.norm, self.latent_dim, self.hidden_dims, self.sigma, self.grayscale,
-        )
+        betas = self.beta_grid if self.beta == "auto" else (float(self.beta),)
+        networks = [
+            TollModel(shape, beta, self.norm, self.latent_dim, self.hidden_dims, self.sigma, self.grayscale)
+            for beta in betas
+        ]
+        self.model = networks[0]
+        if self.beta == "auto":
+            self.candidates = nn.ModuleList(networks)
         # saved in checkpoints, so predict/export rebuild the same network
         self.hparams.update(input_shape=shape, grayscale=self.grayscale)
 
@@ -188,20 +262,70 @@ class Toll(AnomalibModule):
         if not self._built and shape is not None:
             self.grayscale = bool(hparams.get("grayscale", self.grayscale))
             self._build(shape)
+        if self.candidates is not None:  # written while beta="auto" was searching: the leader scores
+            leader = float(hparams.get("beta_leader", self.beta_grid[0]))
+            self.model = self.networks[self.beta_grid.index(leader)]
         super().on_load_checkpoint(checkpoint)
+
+    def on_fit_start(self) -> None:
+        """Start the β search of ``beta="auto"``."""
+        if self.candidates is not None:
+            self._search = _BetaSearch(self.beta_grid)
+
+    def on_validation_epoch_end(self) -> None:
+        """``beta="auto"``: keep each network's weights of best synthetic AUROC; the leader scores from now on."""
+        if self._search is None or not self._search.scores[0]:
+            return
+        leader = self._search.update(self.networks)
+        self.model = self.networks[leader]
+        self.hparams.update(beta_leader=self.beta_grid[leader])
+        self.log("synthetic_AUROC", self._search.best[leader], prog_bar=True)
 
     def on_fit_end(self) -> None:
         """Keep the weights a monitoring ``ModelCheckpoint`` selected (the paper's best on validation).
 
         With ``ModelCheckpoint(monitor="image_AUROC", mode="max")`` in the trainer's
         callbacks, testing right after fitting (``anomalib train``, ``Engine.train``) then
-        scores the best checkpoint, not the last step.
+        scores the best checkpoint, not the last step. ``beta="auto"`` keeps the chosen β's
+        network instead and rewrites the checkpoints as that fixed-β Toll.
         """
         callback = self.trainer.checkpoint_callback if self.trainer is not None else None
+        if self._search is not None:
+            self._choose_beta()
+            for path in {getattr(callback, "best_model_path", ""), getattr(callback, "last_model_path", "")}:
+                if path and Path(path).is_file():
+                    self.trainer.save_checkpoint(path)
+            return
         best = getattr(callback, "best_model_path", "") if getattr(callback, "monitor", None) else ""
         if best and Path(best).is_file():
             state = torch.load(best, map_location=self.device, weights_only=False)["state_dict"]
             self.load_state_dict(state)
+
+    def _choose_beta(self) -> None:
+        """Install the β of best synthetic AUROC (ties: the smaller β) and become that fixed-β Toll."""
+        search = self._search
+        assert search is not None  # called while searching
+        if not search.states[0]:
+            msg = (
+                "Toll(beta='auto') chooses β at validation, but no validation ran on at least 2 normal images: "
+                "give the data module a validation set and let the trainer validate (val_check_interval, "
+                "check_val_every_n_epoch), or pass a fixed beta."
+            )
+            raise RuntimeError(msg)
+        chosen = max(range(len(self.beta_grid)), key=lambda i: (search.best[i], -self.beta_grid[i]))
+        network = self.networks[chosen]
+        network.load_state_dict(search.states[chosen])
+        self.beta_search = dict(zip(self.beta_grid, search.best, strict=True))
+        self.beta = self.beta_grid[chosen]
+        self.model = network
+        self.candidates, self._search = None, None
+        self.hparams.update(beta=self.beta)
+        self.hparams.pop("beta_leader", None)
+        tried = ", ".join(f"{b:g}: {100 * v:.1f}" for b, v in self.beta_search.items())
+        rank_zero_info(
+            f"Toll beta='auto' chose beta={self.beta:g} (synthetic validation AUROC % per beta: {tried}); "
+            f"{len(self.beta_grid)} networks trained side by side in {time.perf_counter() - search.start:.0f} s",
+        )
 
     @staticmethod
     def configure_pre_processor(image_size: tuple[int, int] | None = None) -> PreProcessor:
@@ -235,19 +359,32 @@ class Toll(AnomalibModule):
         if not self._built:
             msg = "Toll has no network yet: pass input_shape=(C, H, W) or train with a datamodule."
             raise RuntimeError(msg)
-        return torch.optim.Adam(self.model.parameters(), lr=self.lr)
+        return torch.optim.Adam([p for network in self.networks for p in network.parameters()], lr=self.lr)
 
     def training_step(self, batch: Batch, *args, **kwargs) -> STEP_OUTPUT:
-        """One step on the Toll loss (batch mean of the score)."""
+        """One step on the Toll loss (batch mean of the score); ``beta="auto"``: every β's network on the batch.
+
+        The networks share no weight, so the sum of their losses trains each as if alone.
+        """
         del args, kwargs  # unused
-        loss = self.model.loss(_images(batch))
-        self.log("train_loss", loss.detach(), on_step=True, on_epoch=False, prog_bar=True, logger=True)
+        images = _images(batch)
+        networks = self.networks
+        loss = torch.stack([network.loss(images) for network in networks]).sum()
+        self.log("train_loss", loss.detach() / len(networks), on_step=True, on_epoch=False, prog_bar=True, logger=True)
         return {"loss": loss}
 
-    def validation_step(self, batch: Batch, *args, **kwargs) -> STEP_OUTPUT:
-        """Score a validation batch; anomalib's evaluator computes the image AUROC."""
+    def validation_step(self, batch: Batch, batch_idx: int, *args, **kwargs) -> STEP_OUTPUT:
+        """Score a validation batch; anomalib's evaluator computes the image AUROC.
+
+        ``beta="auto"`` also scores the batch's normal images and synthetic anomalies made
+        from them with every β's network.
+        """
         del args, kwargs  # unused
-        predictions = self.model(_images(batch))
+        images = _images(batch)
+        if self._search is not None and not self.trainer.sanity_checking:
+            normal = images if batch.gt_label is None else images[batch.gt_label == 0]
+            self._search.score_batch(self.networks, normal, seed=batch_idx)
+        predictions = self.model(images)
         return batch.update(**predictions._asdict())
 
     # anomalib's ExportMixin signature, which already differs from LightningModule.to_onnx

@@ -69,6 +69,10 @@ class TollModel(nn.Module):
         scores = toll_score(x_hat.float(), images, z.float(), self.beta, norm=self.norm)
         return InferenceBatch(pred_score=scores, anomaly_map=toll_anomaly_map(x_hat, images, scores, self.sigma))
 
+    def scores(self, images: Tensor) -> Tensor:
+        """Per-image Toll scores in the current mode, without anomaly maps: the core's one Toll step."""
+        return toll_batch_scores(self.network, self._input(images), beta=self.beta, norm=self.norm)
+
     def loss(self, images: Tensor) -> Tensor:
-        """The Toll training loss of a batch: the core's one Toll step (Lightning handles precision)."""
-        return toll_batch_scores(self.network, self._input(images), beta=self.beta, norm=self.norm).mean()
+        """The Toll training loss of a batch (Lightning handles precision)."""
+        return self.scores(images).mean()
