@@ -495,6 +495,7 @@ class TollDetector(BaseDeepLearningDetector):
         corruptions of held-out normal rows (:mod:`anomalib_toll.protocol.synthetic`).
         """
         from anomalib_toll.protocol.synthetic import synthetic_anomalies  # only beta='auto' needs it
+        from anomalib_toll.protocol.toll import best_beta
 
         normal = np.asarray(self._standardise(held_out), dtype=np.float32)
         rows = np.concatenate([normal, synthetic_anomalies(normal, seed=seed)])
@@ -515,7 +516,7 @@ class TollDetector(BaseDeepLearningDetector):
                 f"lower lr (lr={self.lr!r}) or pass a fixed beta."
             )
             raise ValueError(msg)
-        chosen = max(finite, key=lambda beta: (finite[beta], -beta))
+        chosen = best_beta(finite)
         if self.verbose:
             tried = ", ".join(f"{beta:g}: {value:.3f}" for beta, value in search.items())
             print(  # PyOD's verbose output is printed

@@ -249,6 +249,18 @@ def train_toll(
     return trained
 
 
+def best_beta(search: dict[float, float]) -> float:
+    """The β of highest synthetic validation AUROC; ties go to the smaller β (less collapse pressure).
+
+    The one rule every surface's ``beta="auto"`` chooses by.
+
+    Example:
+        >>> best_beta({0.0: 0.8, 10.0: 0.9, 100.0: 0.9})
+        10.0
+    """
+    return max(search, key=lambda b: (search[b], -b))
+
+
 def _search_beta(
     split: OneClassSplit, seed: int, protocol: str, settings: TollSettings, budget: Budget, device: str | None,
     progress: bool | str,
@@ -271,7 +283,7 @@ def _search_beta(
         for b in settings.beta_grid
     }
     search = {b: run.fit.checkpoints["synthetic"].value for b, run in runs.items()}
-    best = max(search, key=lambda b: (search[b], -b))  # ties: the smaller β
+    best = best_beta(search)
     chosen = runs[best]
     chosen.beta_search = search
     chosen.beta_runs = runs if keep_runs else None
@@ -284,6 +296,7 @@ __all__ = [
     "CRITERIA",
     "TollSettings",
     "TrainedToll",
+    "best_beta",
     "make_criteria",
     "make_selector",
     "resolve_precision",

@@ -53,7 +53,7 @@ from anomalib_toll.models.image.toll.torch_model import TollModel
 from anomalib_toll.models.metrics import ScoreAUROC
 from anomalib_toll.protocol.metrics import auroc
 from anomalib_toll.protocol.synthetic import synthetic_anomalies
-from anomalib_toll.protocol.toll import BETA_GRID
+from anomalib_toll.protocol.toll import BETA_GRID, best_beta
 
 
 def _images(batch: Batch) -> torch.Tensor:
@@ -119,7 +119,8 @@ class _BetaSearch:
                 self.states[i] = {k: v.detach().cpu().clone() for k, v in network.state_dict().items()}
             self.scores[i] = []
         self.labels = []
-        return max(range(len(networks)), key=lambda i: (self.best[i], -networks[i].beta))
+        betas = [float(network.beta) for network in networks]
+        return betas.index(best_beta(dict(zip(betas, self.best, strict=True))))
 
 
 class Toll(AnomalibModule):
@@ -312,7 +313,7 @@ class Toll(AnomalibModule):
                 "check_val_every_n_epoch), or pass a fixed beta."
             )
             raise RuntimeError(msg)
-        chosen = max(range(len(self.beta_grid)), key=lambda i: (search.best[i], -self.beta_grid[i]))
+        chosen = self.beta_grid.index(best_beta(dict(zip(self.beta_grid, search.best, strict=True))))
         network = self.networks[chosen]
         network.load_state_dict(search.states[chosen])
         self.beta_search = dict(zip(self.beta_grid, search.best, strict=True))
