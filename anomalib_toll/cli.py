@@ -7,7 +7,9 @@
 * ``anomalib-toll train|fit|validate|test|predict|export ...`` — anomalib's CLI with the
   plugin's models registered (a drop-in for the ``anomalib`` command).
 
-Arguments come from flags or a YAML ``--config`` (jsonargparse, as anomalib does).
+Arguments come from flags or a YAML ``--config`` (jsonargparse, as anomalib does). An error
+is one line, ``anomalib-toll: error: ...`` (exit status 2 for usage errors, 1 for a failed
+run); ``--debug`` or ``ANOMALIB_TOLL_DEBUG=1`` shows its traceback (:mod:`anomalib_toll.cli_errors`).
 
 Example:
     $ anomalib-toll run --dataset digits --classes '[3]' --seeds 3 --with_beta0 true
@@ -95,8 +97,11 @@ def main(argv: list[str] | None = None) -> None:
     from jsonargparse import CLI
 
     from anomalib_toll.benchmark.cli import benchmark
+    from anomalib_toll.cli_errors import error_path, split_debug
 
-    CLI({"run": run, "benchmark": benchmark}, args=argv, as_positional=False)
+    argv, debug = split_debug(argv)
+    with error_path(debug):
+        CLI({"run": run, "benchmark": benchmark}, args=argv, as_positional=False)
 
 
 if __name__ == "__main__":

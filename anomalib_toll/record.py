@@ -57,6 +57,7 @@ class Row:
     pixel_auroc: float | None = None  # anomalib's pixel metrics, where masks exist and the model gives maps
     aupro: float | None = None
     criteria: str = ""  # compare_criteria: each selection criterion's test metric and step, e.g. "paper=97.3@1800 ..."
+    error: str = ""  # a failed cell: its error (value and auroc NaN); such rows are reported, never stored
 
     def as_dict(self) -> dict[str, Any]:
         """Plain values, for JSON and CSV."""

@@ -127,6 +127,7 @@ def run_grid(
     eval_every: int, **options: Unpack[GridOptions],
 ) -> None:
     """Run a grid, then write and print the summary and plots (also after failed cells, then exit 1)."""
+    from anomalib_toll.benchmark.failures import interrupted, remove_if_empty
     from anomalib_toll.benchmark.grid import BenchmarkError, run_benchmark
     from anomalib_toll.core.checks import check_positive_int
     from anomalib_toll.data import get_dataset
@@ -136,19 +137,25 @@ def run_grid(
     budget = Budget(iterations=iterations, batch_size=batch_size, eval_every=eval_every)
     seeds = check_positive_int("seeds", seeds)
     failed = None
+    existed = Path(output).exists()
     try:
         rows = run_benchmark(dataset, models, output, seeds=range(seeds), budget=budget, **options)
     except BenchmarkError as err:  # report what finished, then fail
         failed, rows = err, err.rows
+    except KeyboardInterrupt as err:  # one line: what was kept, how to resume
+        raise interrupted(output, existed) from err
+    except BaseException:
+        remove_if_empty(output, existed)  # a run that failed before its first cell leaves no empty folder
+        raise
     spec = get_dataset(dataset)
     class_names = spec.class_names(options.get("data_root"))
     adbench = options.get("protocol") == "adbench"
     title = f"{dataset} benchmark, ADBench protocol" if adbench else f"{dataset} one-class benchmark"
     summary = summary_markdown(rows, title, class_names, spec.class_label, spec.rank_across)
     (output / "summary.md").write_text(summary)
-    plots = write_plots(rows, output, class_names, spec.class_label)
+    plots = write_plots([r for r in rows if not r.error], output, class_names, spec.class_label)
     print(summary)
     print(f"results: {output / 'results.csv'}, {output / 'results.json'}, {output / 'summary.md'}, "
           + ", ".join(str(p) for p in plots))
     if failed is not None:
-        raise SystemExit(str(failed))
+        raise failed

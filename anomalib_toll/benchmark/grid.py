@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING, Any, Required, TypedDict, Unpack
 
 import numpy as np
 
+from anomalib_toll.benchmark import checks
+from anomalib_toll.benchmark.failures import failed_rows
 from anomalib_toll.benchmark.progress import GridProgress
 from anomalib_toll.benchmark.store import ResultStore
 from anomalib_toll.core.executor import check_executor, default_workers, execute
@@ -61,6 +63,8 @@ class CellOptions(TypedDict, total=False):
 
 class BenchmarkError(RuntimeError):
     """Some cells failed; every other cell finished and is saved (a rerun retries only these)."""
+
+    exit_status = 1  # the command line's status: the run failed (its usage was fine)
 
     def __init__(self, failures: list[tuple[Cell, BaseException]], rows: list[Row]) -> None:
         self.failures = failures
@@ -172,7 +176,7 @@ def run_cell(cell: Cell) -> tuple[Row, Scores | None]:
         n_test_normal=int((split.y_test == 0).sum()), n_test_anomalous=int((split.y_test == 1).sum()),
         input_shape="x".join(map(str, split.x_test.shape[1:])), versions=library_versions(),
         training=runner.training,
-        class_name=split.class_name, criteria=criteria_summary(runner, split), **metrics,
+        class_name=split.class_name, criteria=criteria_summary(runner, split), error="", **metrics,
     )
     return row, ({"scores": scores, "labels": split.y_test} if cell.keep_scores else None)
 
@@ -226,7 +230,7 @@ def make_grid(
         raise ValueError(msg)
     frozen = tuple((key, tuple(v) if isinstance(v, list) else v) for key, v in sorted(data_options.items()))
     names = spec.class_names(cell_options.get("data_root"))
-    models = [m.strip() for m in models if m.strip()]
+    models = checks.fold_duplicates("models", [m.strip() for m in models if m.strip()])
     if not models:
         msg = "models must name at least one model, e.g. 'toll,iforest'."
         raise ValueError(msg)
@@ -245,11 +249,12 @@ def make_grid(
     if bad := [c for c in requested if isinstance(c, str) and c not in names]:
         msg = f"no {spec.class_label} {bad} in {dataset}; its {spec.class_label} names are {names}."
         raise ValueError(msg)
-    indices = [names.index(c) if isinstance(c, str) else c for c in requested]
+    indices = checks.fold_duplicates("classes", [names.index(c) if isinstance(c, str) else c for c in requested])
     if out_of_range := [c for c in indices if not 0 <= c < len(names)]:
         msg = f"classes must be in 0..{len(names) - 1} for {dataset}, got {out_of_range}."
         raise ValueError(msg)
-    seeds = list(seeds)
+    seeds = checks.fold_duplicates("seeds", seeds)
+    cell_options["device"] = checks.check_device(cell_options.get("device"))
     if not seeds or not indices:
         msg = f"the grid is empty: seeds={seeds}, classes={indices}; give at least one of each."
         raise ValueError(msg)
@@ -258,8 +263,8 @@ def make_grid(
              options=model_args.get(model, {}), data_options=frozen, **cell_options)
         for normal_class in indices for seed in seeds for model in models
     ]
-    for cell in grid[: len(models)]:
-        cell.runner()  # fail fast on an unknown model or a bad model argument
+    # fail fast on an unknown model or a bad model argument
+    checks.check_distinct_models(models, [cell.runner() for cell in grid[: len(models)]])
     return grid
 
 
@@ -291,15 +296,19 @@ def run_benchmark(
     (Arrhythmia, digits, tables) and one process otherwise (the CLI's default).
     """
     check_executor(executor)
+    workers = checks.check_workers(workers, executor)
     grid = make_grid(
         dataset, models, classes, seeds, protocol, budget, model_args, data_options,
         data_root=data_root, device=device, download=download, vary_split=vary_split,
     )
-    store = ResultStore(output)
-    store.check_writable()
+    checks.check_output(output)
     # Reading every split here proves the data readable before any cell trains, and keys
     # each result by the data it read: other data in the same folder is recomputed.
     keys = [resume_key(cell, cell_split(cell).digest) for cell in grid]
+    for cell in grid[: len({c.model for c in grid})]:  # the last split read is cached: try the models on it
+        checks.check_model_arguments(cell.model, cell.runner(), cell.options, cell_split(grid[-1]))
+    store = ResultStore(output)
+    store.check_writable()
     order = {key: i for i, key in enumerate(keys)}  # rows come back in grid (``models``) order
     done = {r.key for r in store.rows()}
     todo = [cell for cell, key in zip(grid, keys, strict=True) if key not in done]
@@ -326,8 +335,10 @@ def run_benchmark(
             save_scores(output, row, scores)
     bar.close()
     rows = sorted((r for r in store.rows() if r.key in order), key=lambda r: order[r.key])
-    if failures:
-        raise BenchmarkError(failures, rows)
+    if failures:  # failed cells are results too: rows with their error, in the exports, never in the store
+        failed = failed_rows(failures, grid, keys)
+        store.export(failed)
+        raise BenchmarkError(failures, sorted([*rows, *failed], key=lambda r: order[r.key]))
     return rows
 
 

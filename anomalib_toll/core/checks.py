@@ -45,3 +45,14 @@ def check_number(name: str, value: object, minimum: float | None = None, *, stri
         msg = f"{name} must be a finite number{bound}, got {value!r}."
         raise ValueError(msg)
     return float(value)  # type: ignore[arg-type]
+
+
+def check_shape(name: str, value: object, length: int) -> tuple[int, ...]:
+    """``value`` as a tuple of ``length`` whole numbers >= 1 (an image size, an input shape), else a ``ValueError``."""
+    items = list(value) if isinstance(value, list | tuple | np.ndarray) else None
+    if items is None or len(items) != length or not all(
+        isinstance(v, numbers.Integral) and not isinstance(v, bool | np.bool_) and int(v) >= 1 for v in items
+    ):
+        msg = f"{name} must be {length} integers >= 1, got {value!r}."
+        raise ValueError(msg)
+    return tuple(int(v) for v in items)

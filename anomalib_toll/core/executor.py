@@ -5,7 +5,8 @@
 Local worker processes run one thread each: the small networks cannot keep two threads
 busy, so one process per core uses the machine without oversubscription. Results come
 back as they finish; a job that raises yields its exception instead of stopping the
-others.
+others. Workers end with the main process however it ends (SIGKILL too: each watches
+it), and Ctrl-C or a caller that stops early ends them instead of waiting for their jobs.
 
 Example:
     >>> [outcome for _, outcome in execute(abs, [-1, 2], workers=1)]
@@ -17,8 +18,14 @@ from __future__ import annotations
 import functools
 import multiprocessing
 import os
+import signal
+import threading
+import time
+import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import TYPE_CHECKING, Literal, TypeVar
+
+from anomalib_toll.notices import InputWarning
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
@@ -28,6 +35,7 @@ Job = TypeVar("Job")
 Result = TypeVar("Result")
 Executor = Literal["local", "ray"]
 EXECUTORS: tuple[str, ...] = ("local", "ray")
+PARENT_POLL_SECONDS = 0.5  # how often a worker checks that the main process is still there
 
 
 def check_executor(executor: str) -> str:
@@ -65,16 +73,48 @@ def _attempt(run: Callable[[Job], Result], job: Job) -> tuple[Job, Result | Base
         return job, err
 
 
+def _worker_start(parent: int) -> None:
+    """A worker leaves Ctrl-C and input warnings to the main process, and exits when that process is gone."""
+    from tqdm import tqdm
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process stops the workers itself
+    # tqdm's default lock is a multiprocessing semaphore; a worker ended by Ctrl-C or by its parent's death would
+    # leave it registered ("leaked semaphore objects" at exit). A worker has one thread of bars: a thread lock does.
+    tqdm.set_lock(threading.RLock())
+    warnings.filterwarnings("ignore", category=InputWarning)  # the main process said them when it read the input
+    threading.Thread(target=_exit_with_parent, args=(parent,), name="exit-with-parent", daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Wait for the main process to end, however it ends (SIGKILL too), then end this worker at once."""
+    handle = multiprocessing.parent_process()  # its sentinel closes when the parent dies
+    while os.getppid() == parent and (handle is None or handle.is_alive()):
+        if handle is None:
+            time.sleep(PARENT_POLL_SECONDS)
+        else:
+            handle.join(PARENT_POLL_SECONDS)
+    os._exit(1)
+
+
 def _local(run: Callable[[Job], Result], jobs: list[Job], workers: int) -> Iterator[tuple[Job, Result | BaseException]]:
     if workers <= 1:
         for job in jobs:
             yield _attempt(run, job)
         return
     # spawn, not fork: forking after torch has started threads can hang
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    pool = ProcessPoolExecutor(
+        workers, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_start, initargs=(os.getpid(),),
+    )
+    try:
         futures = {pool.submit(functools.partial(_single_thread, run), job): job for job in jobs}
         for future in as_completed(futures):
             yield _attempt(functools.partial(_future_result, future), futures[future])
+    except BaseException:  # Ctrl-C, or the caller stopped early: end the running jobs instead of waiting for them
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)  # quick now; frees the queues (no "leaked semaphore" note)
+        raise
+    pool.shutdown()
 
 
 def _ray(run: Callable[[Job], Result], jobs: list[Job]) -> Iterator[tuple[Job, Result | BaseException]]:

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     import os
     from pathlib import Path
 
+    import PIL.Image
+
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 FOLDER_IMAGE_SIZE = 32
 
@@ -35,10 +37,19 @@ def image_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
 
 
-def _mode(path: Path) -> str:
+def _open(path: Path) -> PIL.Image.Image:
+    """Pillow's image of ``path``; a file it cannot read is named in the error."""
     from PIL import Image
 
-    with Image.open(path) as image:
+    try:
+        return Image.open(path)
+    except OSError as err:  # PIL.UnidentifiedImageError, a truncated or unreadable file
+        msg = f"{path}: not an image Pillow can read ({err}); replace it or move it out of the folder."
+        raise ValueError(msg) from err
+
+
+def _mode(path: Path) -> str:
+    with _open(path) as image:
         return image.mode
 
 
@@ -53,8 +64,12 @@ def read_images(files: list[Path], mode: str, size: tuple[int, int]) -> np.ndarr
 
     images = []
     for path in files:
-        with Image.open(path) as image:
-            images.append(np.asarray(image.convert(mode).resize(size, Image.Resampling.BILINEAR)))
+        with _open(path) as image:
+            try:
+                images.append(np.asarray(image.convert(mode).resize(size, Image.Resampling.BILINEAR)))
+            except OSError as err:  # the header read, the pixels did not (a cut file)
+                msg = f"{path}: not an image Pillow can read ({err}); replace it or move it out of the folder."
+                raise ValueError(msg) from err
     return np.stack(images).astype(np.uint8)
 
 

@@ -4,7 +4,9 @@
 
 ``data_root`` is one file or a folder; every ``.mat`` / ``.npz`` file of a folder (not
 its sub-folders) is one data set of the benchmark grid, named by its file name, in name
-order. Rows must be finite numbers and ``y`` must hold both labels, 0 and 1.
+order (other files are skipped, with a warning naming them). Rows must be finite numbers
+and ``y`` must hold both labels, 0 and 1; more ones than zeros is warned about (inverted
+labels?).
 
 Example:
     >>> import tempfile
@@ -19,17 +21,21 @@ Example:
 
 from __future__ import annotations
 
+import warnings
+import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from anomalib_toll.data.root import resolve_data_root
+from anomalib_toll.notices import InputWarning
 
 if TYPE_CHECKING:
     import os
 
 TABLE_SUFFIXES = (".mat", ".npz")
+MAX_ANOMALY_SHARE = 0.5  # more anomalies than normal rows: the labels are probably inverted (warned about)
 
 
 def _root(data_root: str | os.PathLike | None) -> Path:
@@ -57,6 +63,10 @@ def table_files(data_root: str | os.PathLike | None) -> list[Path]:
             raise ValueError(msg)
         return [root]
     files = sorted(p for p in root.iterdir() if p.is_file() and p.suffix.lower() in TABLE_SUFFIXES)
+    if skipped := sorted(p.name for p in root.iterdir()
+                         if p.is_file() and p.suffix.lower() not in TABLE_SUFFIXES and not p.name.startswith(".")):
+        msg = f"{root}: skipping {', '.join(skipped)}: the tabular dataset reads only .mat and .npz files (X, y)."
+        warnings.warn(msg, InputWarning, stacklevel=2)
     if not files:
         msg = f"no .mat or .npz file in {root}: put ODDS .mat or ADBench .npz files (X and y) there."
         raise FileNotFoundError(msg)
@@ -77,17 +87,7 @@ def read_table(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
             names the file.
     """
     path = Path(path)
-    if path.suffix.lower() == ".mat":
-        from scipy.io import loadmat
-
-        try:
-            arrays = loadmat(path)
-        except NotImplementedError as err:  # scipy reads MATLAB files up to v7.2
-            msg = f"{path}: a MATLAB v7.3 (HDF5) file, which scipy cannot read; save X and y to an .npz file instead."
-            raise ValueError(msg) from err
-    else:
-        with np.load(path, allow_pickle=False) as npz:
-            arrays = {key: npz[key] for key in npz.files}
+    arrays = _arrays(path)
     missing = [key for key in ("X", "y") if key not in arrays]
     if missing:
         found = sorted(k for k in arrays if not k.startswith("__"))
@@ -110,7 +110,33 @@ def read_table(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
         shown = [int(v) if isinstance(v, float) and v.is_integer() else v for v in labels]
         msg = f"{path}: y must hold both labels 0 (normal) and 1 (anomaly), got {shown}."
         raise ValueError(msg)
+    if (anomalies := float(np.mean(y == 1))) > MAX_ANOMALY_SHARE:
+        msg = (
+            f"{path}: y marks {100 * anomalies:.0f} % of the rows as anomalies (1); anomalies are the minority "
+            "in every ODDS and ADBench table, so the labels may be inverted (1 = normal). Read as given."
+        )
+        warnings.warn(msg, InputWarning, stacklevel=2)
     return x, y.astype(np.int64)
+
+
+def _arrays(path: Path) -> dict[str, np.ndarray]:
+    """The arrays of one ``.mat`` / ``.npz`` file; a file that is not one is named in the error."""
+    try:
+        if path.suffix.lower() == ".mat":
+            from scipy.io import loadmat
+
+            return loadmat(path)
+        with np.load(path, allow_pickle=False) as npz:
+            return {key: npz[key] for key in npz.files}
+    except NotImplementedError as err:  # scipy reads MATLAB files up to v7.2
+        msg = f"{path}: a MATLAB v7.3 (HDF5) file, which scipy cannot read; save X and y to an .npz file instead."
+        raise ValueError(msg) from err
+    except (OSError, ValueError, TypeError, EOFError, zipfile.BadZipFile) as err:
+        msg = (
+            f"{path}: not a readable {path.suffix} file ({type(err).__name__}: {err}); replace it with a good copy "
+            "or move it out of the folder."
+        )
+        raise ValueError(msg) from err
 
 
 def load_table(

@@ -38,12 +38,12 @@ SHORT_NAMES = {"value": "", "auroc": "AUROC", "aupr": "AUPR", "f1_at_rate": "F1 
 
 
 def stats(rows: Sequence[Row], field: str) -> tuple[list[int], list[str], dict[tuple[int, str], list[float]]]:
-    """Classes, models (in row order) and the values of ``field`` in % per (class, model); unrecorded ones left out."""
+    """Classes, models (in row order) and the values of ``field`` in % per (class, model); unrecorded and failed out."""
     classes = sorted({r.normal_class for r in rows})
     models = list(dict.fromkeys(r.model for r in rows))
     values: dict[tuple[int, str], list[float]] = defaultdict(list)
     for r in rows:
-        if (value := getattr(r, field)) is not None:
+        if not r.error and (value := getattr(r, field)) is not None:
             values[r.normal_class, r.model].append(100.0 * value)
     return classes, models, values
 
@@ -60,20 +60,30 @@ def summary_table(
     rows: Sequence[Row], field: str = "value", class_names: Sequence[str] | None = None,
     class_label: str = "normal class",
 ) -> str:
-    """A Markdown table of ``field`` (``value``, ``auroc``, ``aupr``, ...); the best mean per row in bold."""
+    """A Markdown table of ``field`` (``value``, ``auroc``, ``aupr``, ...); the best mean per row in bold.
+
+    A failed cell reads "failed" (or how many of its seeds failed) and its row has no bold:
+    the others did not win it.
+    """
     classes, models, values = stats(rows, field)
     labels = class_labels(rows, class_names)
     lines = [f"| {class_label} | " + " | ".join(models) + " |", "|---" * (len(models) + 1) + "|"]
+    failed: dict[tuple[int | str, str], int] = defaultdict(int)  # seeds failed per (class, model); "all": any class
+    for r in rows:
+        if r.error:
+            failed[r.normal_class, r.model] += 1
+            failed["all", r.model] += 1
 
-    def render(label: str, cells: list[tuple[float, float] | None]) -> str:
+    def render(label: str, cells: list[tuple[float, float] | None], k: int | str) -> str:
         means = [c[0] for c in cells if c is not None]
-        best = max(means) if means else None
+        best = max(means) if means and not any(failed[k, m] for m in models) else None
         out = []
-        for c in cells:
-            if c is None:
-                out.append("–")
+        for m, c in zip(models, cells, strict=True):
+            if c is None or (failed[k, m] and k == "all"):
+                out.append("failed" if failed[k, m] else "–")
                 continue
             text = f"{c[0]:.1f} ± {c[1]:.1f}" if not np.isnan(c[1]) else f"{c[0]:.1f}"
+            text += f" ({failed[k, m]} seed(s) failed)" if failed[k, m] else ""
             out.append(f"**{text}**" if best is not None and np.isclose(c[0], best) else text)
         return f"| {label} | " + " | ".join(out) + " |"
 
@@ -85,10 +95,10 @@ def summary_table(
             cells.append((float(np.mean(v)), float(np.std(v))) if v else None)
             if v:
                 per_model_means[m].append(float(np.mean(v)))
-        lines.append(render(labels[k], cells))
+        lines.append(render(labels[k], cells, k))
     if len(classes) > 1:
         averages = [(float(np.mean(per_model_means[m])), float("nan")) if per_model_means[m] else None for m in models]
-        lines.append(render("Average", averages))
+        lines.append(render("Average", averages, "all"))
     return "\n".join(lines)
 
 
@@ -143,6 +153,7 @@ def summary_markdown(
     """
     if not rows:
         return f"# {title}\n\nNo finished cells yet.\n"
+    failures = [r for r in rows if r.error]
     metric = rows[0].metric
     seeds = sorted({r.seed for r in rows})
     parts = [
@@ -150,7 +161,7 @@ def summary_markdown(
         "",
         (
             f"Protocol `{rows[0].protocol}`; {len(seeds)} seed(s); mean ± std (population) over seeds in %; "
-            "best mean per row in bold."
+            "best mean per row in bold (none in a row where a model failed)."
         ),
         "",
         f"## {metric.upper()}" + (" (top 15 % of test scores flagged)" if metric == "f1" else ""),
@@ -171,6 +182,10 @@ def summary_markdown(
         )
         parts += ["", heading, "", rank_table(rows, fields, headings)]
     labels = class_labels(rows, class_names)
+    if failures:
+        parts += ["", "## Failed cells (rerun the same command to retry them)", ""]
+        parts += [f"- {r.model}, {class_label} {labels[r.normal_class]}, seed {r.seed}: {r.error}" for r in failures]
+    rows = [r for r in rows if not r.error]
     counts = sorted(
         {(r.normal_class, r.n_test_normal, r.n_test_anomalous, r.input_shape) for r in rows if r.input_shape},
     )

@@ -55,12 +55,20 @@ def anomalib_model_class(model: str) -> type:
     by_name = {name.lower(): name for name in list_models(case="pascal")}  # get_model's own matching
     key = model.lower().replace("_", "")
     if key not in by_name:
+        names = sorted(_snake_name(getattr(anomalib.models, name, None), name) for name in by_name.values())
         msg = (
             f"unknown model {model!r}: not a model of this package, nor an anomalib model "
-            f"({', '.join(sorted(list_models(case='snake')))}), nor a class path like pyod.models.lof.LOF."
+            f"({', '.join(names)}), nor a class path like pyod.models.lof.LOF."
         )
         raise ValueError(msg)
     return getattr(anomalib.models, by_name[key])
+
+
+def _snake_name(cls: type | None, name: str) -> str:
+    """Anomalib's name of model ``name`` (class ``cls``): its folder (``anomaly_dino``), else ``name`` lowered."""
+    parts = cls.__module__.split(".") if cls is not None else []
+    folder = parts[-2] if len(parts) > 1 else ""
+    return folder if folder.replace("_", "") == name.lower() else name.lower()
 
 
 class AnomalibRunner(Runner):

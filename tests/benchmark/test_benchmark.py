@@ -178,10 +178,11 @@ def test_ray_executor_on_a_local_ray_instance_gives_the_local_rows(tmp_path):
         key = lambda r: (r.seed, r.model, r.value, r.settings)  # noqa: E731
         assert sorted(map(key, ray_rows)) == sorted(map(key, local_rows))
 
-        bad = {"iforest": {"n_estimators": -1}}  # accepted by the signature, rejected by scikit-learn at fit
-        with pytest.raises(BenchmarkError, match="iforest class 0 seed 0: InvalidParameterError") as err:
-            run_benchmark("digits", ["iforest", "ecod"], tmp_path / "fail", executor="ray", model_args=bad, **kwargs)
-        assert [r.model for r in err.value.rows] == ["ecod"]  # reported like the local executor: others saved
+        # LSCP needs a list of detectors: a model without arguments is not tried before the grid, its cell fails
+        lscp = "pyod.models.lscp.LSCP"
+        with pytest.raises(BenchmarkError, match=f"{lscp} class 0 seed 0: TypeError: .*detector_list") as err:
+            run_benchmark("digits", [lscp, "ecod"], tmp_path / "fail", executor="ray", **kwargs)
+        assert [(r.model, bool(r.error)) for r in err.value.rows] == [("lscp", True), ("ecod", False)]  # as local
     finally:
         ray.shutdown()
 
@@ -234,7 +235,7 @@ def test_a_failing_model_does_not_stop_the_grid(tmp_path, monkeypatch):
     expected = r"(?s)1 cell\(s\) failed.*iforest class 0 seed 0: RuntimeError: diverged"
     with pytest.raises(BenchmarkError, match=expected) as err:
         run_benchmark("digits", ["iforest", "toll"], tmp_path, classes=[0], budget=TINY, progress=False)
-    assert [r.model for r in err.value.rows] == ["toll"]  # the other model finished and is saved
+    assert [(r.model, r.error) for r in err.value.rows] == [("iforest", "RuntimeError: diverged"), ("toll", "")]
     assert [r.model for r in ResultStore(tmp_path).rows()] == ["toll"]  # the failure is not: a rerun retries it
 
 

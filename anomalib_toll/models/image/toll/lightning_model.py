@@ -48,7 +48,7 @@ from torch import nn
 from torchvision.transforms.v2 import Resize
 
 from anomalib_toll.core import parse_norm
-from anomalib_toll.core.checks import check_number, check_positive_int
+from anomalib_toll.core.checks import check_number, check_positive_int, check_shape
 from anomalib_toll.models.image.toll.torch_model import TollModel
 from anomalib_toll.models.metrics import ScoreAUROC
 from anomalib_toll.protocol.metrics import auroc
@@ -154,7 +154,7 @@ class Toll(AnomalibModule):
             pre-processor; ``None`` keeps their size. Defaults to ``None``.
         input_shape (Sequence[int] | None): ``(C, H, W)`` to build the network now
             instead of from the first batch. Defaults to ``None``.
-        sigma (float): Smoothing of the anomaly map in pixels. Defaults to ``4.0``.
+        sigma (float): Smoothing of the anomaly map in pixels, >= 0 (0: none). Defaults to ``4.0``.
         grayscale (bool): Train on the first channel only; set automatically for data
             modules with ``grayscale = True`` (anomalib items are RGB). Defaults to ``False``.
         pre_processor (PreProcessor | bool, optional): Defaults to ``True``.
@@ -182,6 +182,9 @@ class Toll(AnomalibModule):
         evaluator: Evaluator | bool = True,
         visualizer: Visualizer | bool = True,
     ) -> None:
+        image_size = None if image_size is None else check_shape("image_size", image_size, 2)  # type: ignore[assignment]
+        input_shape = None if input_shape is None else check_shape("input_shape", input_shape, 3)
+        sigma = check_number("sigma", sigma, minimum=0.0)  # 0: no smoothing
         if pre_processor is True:
             pre_processor = self.configure_pre_processor(image_size)
         super().__init__(
