@@ -25,5 +25,5 @@ def test_toll_refuses_bad_shapes_and_sigma_when_made(kwargs, match):
 
 def test_toll_takes_good_shapes_and_no_smoothing():
     model = Toll(image_size=[16, 16], input_shape=[1, 16, 16], sigma=0.0)
-    assert model.image_size == (16, 16)
+    assert list(model.image_size) == [16, 16]
     assert model.model.sigma == 0.0

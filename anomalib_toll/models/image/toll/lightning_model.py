@@ -182,9 +182,11 @@ class Toll(AnomalibModule):
         evaluator: Evaluator | bool = True,
         visualizer: Visualizer | bool = True,
     ) -> None:
-        image_size = None if image_size is None else check_shape("image_size", image_size, 2)  # type: ignore[assignment]
-        input_shape = None if input_shape is None else check_shape("input_shape", input_shape, 3)
-        sigma = check_number("sigma", sigma, minimum=0.0)  # 0: no smoothing
+        if image_size is not None:
+            check_shape("image_size", image_size, 2)
+        if input_shape is not None:
+            check_shape("input_shape", input_shape, 3)
+        check_number("sigma", sigma, minimum=0.0)  # 0: no smoothing
         if pre_processor is True:
             pre_processor = self.configure_pre_processor(image_size)
         super().__init__(
