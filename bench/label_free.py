@@ -52,13 +52,13 @@ def criteria_table(rows: list[Row], dataset: str) -> str:
         for r in cell_rows:
             for name, beta, value in re.findall(r"(\w+?)_beta([0-9.e+-]+)=([0-9.]+)@\d+", r.criteria):
                 tests.setdefault((float(beta), name), []).append(float(value))
-            tried = r.note.split("per beta: ")[-1].rstrip(")")
+            tried = r.note.split("per beta: ")[-1].split(")")[0]
             for beta, value in re.findall(r"([0-9.e+-]+): ([0-9.]+)", tried):
                 validation.setdefault(float(beta), []).append(float(value))
         for beta in sorted(validation):
             cells = [_mean_std(tests.get((beta, c), [])) for c in ("paper", "clean", "synthetic")]
             lines.append(f"{k:<6} {beta:>6g} {' '.join(cells)} {_mean_std(validation[beta])}")
-        chosen = [re.search(r"chose ([0-9.e+-]+)", r.note).group(1) for r in cell_rows]  # type: ignore[union-attr]
+        chosen = [re.search(r"chose (?:beta=)?([0-9.e+-]+)", r.note).group(1) for r in cell_rows]  # type: ignore[union-attr]
         lines.append(
             f"{k:<6} {'auto':>6} {'':>14} {'':>14} {_mean_std([100 * r.value for r in cell_rows])}"
             f"   β chosen per seed: {', '.join(chosen)}; AUROC {_mean_std([100 * r.auroc for r in cell_rows])}",

@@ -22,6 +22,9 @@ import numbers
 
 import numpy as np
 
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+"""Largest magnitude a float32 network input or β can hold (≈ 3.4e38)."""
+
 
 def _is_number(value: object) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)

@@ -9,15 +9,16 @@ Example:
     >>> trained = train_toll(make_split("arrhythmia"), seed=0, budget=Budget())  # doctest: +SKIP
 """
 
-from anomalib_toll.protocol.budget import PAPER_EVAL_EVERY, PAPER_ITERATIONS, PAPER_SEEDS, Budget
+from anomalib_toll.protocol.beta import BETA_GRID, choose_beta
+from anomalib_toll.protocol.budget import PAPER_EVAL_EVERY, PAPER_ITERATIONS, Budget
 from anomalib_toll.protocol.metrics import auroc, evaluate, f1_at_top
 from anomalib_toll.protocol.splits import PROTOCOLS, OneClassSplit, check_protocol, make_split
-from anomalib_toll.protocol.toll import TollSettings, TrainedToll, make_selector, resolve_precision, train_toll
+from anomalib_toll.protocol.toll import TollSettings, TrainedToll, make_criteria, resolve_precision, train_toll
 
 __all__ = [
+    "BETA_GRID",
     "PAPER_EVAL_EVERY",
     "PAPER_ITERATIONS",
-    "PAPER_SEEDS",
     "PROTOCOLS",
     "Budget",
     "OneClassSplit",
@@ -25,9 +26,10 @@ __all__ = [
     "TrainedToll",
     "auroc",
     "check_protocol",
+    "choose_beta",
     "evaluate",
     "f1_at_top",
-    "make_selector",
+    "make_criteria",
     "make_split",
     "resolve_precision",
     "train_toll",

@@ -20,7 +20,6 @@ from anomalib_toll.data import get_dataset
 
 PAPER_ITERATIONS = 2000
 PAPER_EVAL_EVERY = 20
-PAPER_SEEDS = 10
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
@@ -26,12 +27,17 @@ from anomalib_toll.core import FitResult, as_tensor, build_autoencoder, fit_toll
 from anomalib_toll.core.checks import check_number, check_positive_int
 from anomalib_toll.core.training import PRECISIONS
 from anomalib_toll.data import get_dataset
+from anomalib_toll.protocol.beta import (
+    BETA_GRID,
+    check_beta,
+    check_beta_grid,
+    search_beta,
+    synthetic_auroc,
+    synthetic_validation,
+)
 from anomalib_toll.protocol.budget import Budget
-from anomalib_toll.protocol.metrics import auroc, evaluate
-from anomalib_toll.protocol.splits import SPLIT_SEED, OneClassSplit, check_protocol, make_split  # noqa: F401  (example)
-from anomalib_toll.protocol.synthetic import synthetic_anomalies
-
-BETA_GRID: tuple[float, ...] = (0.0, 1.0, 10.0, 100.0, 1000.0)  # log-spaced, with the plain autoencoder
+from anomalib_toll.protocol.metrics import evaluate
+from anomalib_toll.protocol.splits import OneClassSplit, check_protocol, make_split  # noqa: F401  (example)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -50,13 +56,9 @@ class TollSettings:
 
     def __post_init__(self) -> None:
         """Reject values that would fail or mislead later, naming the argument."""
-        if self.beta is not None and self.beta != "auto":
-            object.__setattr__(self, "beta", check_number("beta", self.beta, minimum=0.0))
-        grid = tuple(check_number("beta_grid", b, minimum=0.0) for b in self.beta_grid)
-        if not grid:
-            msg = "beta_grid must hold at least one β value, e.g. (0, 1, 10, 100, 1000)."
-            raise ValueError(msg)
-        object.__setattr__(self, "beta_grid", grid)
+        if self.beta is not None:
+            object.__setattr__(self, "beta", check_beta(self.beta))
+        object.__setattr__(self, "beta_grid", check_beta_grid(self.beta_grid))
         if self.latent_dim is not None:
             object.__setattr__(self, "latent_dim", check_positive_int("latent_dim", self.latent_dim))
         if self.lr is not None:
@@ -82,10 +84,8 @@ CRITERIA: tuple[str, ...] = ("paper", "clean", "synthetic")
 def resolve_precision(precision: str, input_shape: tuple[int, ...], convolutional: bool, device: torch.device) -> str:
     """``"auto"``: bf16-mixed for conv nets on images of 16×16 or more where bf16 is native.
 
-    Measured here (2 cores): the B.1 net at batch 128 trains at 67 samples/s in fp32,
-    114 in bf16, 128 in bf16 + channels_last, with the same AUROC (README, "Speed"); the
-    8×8 digits net runs 3.6× *slower* in bf16 (cast overhead dominates tiny convs), and a
-    274-wide MLP gains nothing.
+    Smaller images and MLPs stay in float32: there the casts cost more than bf16 saves
+    (``docs/results.md``, "Speed", has the measurements).
     """
     if precision != "auto":
         return precision
@@ -114,9 +114,9 @@ def make_criteria(
     x_normal = as_tensor(normal).to(device)
     criteria["clean"] = lambda: -float(np.mean(score(x_normal)))
     if len(normal) >= 2:
-        both = as_tensor(np.concatenate([normal, synthetic_anomalies(normal, seed=SPLIT_SEED)])).to(device)
-        labels = np.repeat([0, 1], len(normal))
-        criteria["synthetic"] = lambda: auroc(score(both), labels)
+        rows, labels = synthetic_validation(normal)
+        both = as_tensor(rows).to(device)
+        criteria["synthetic"] = lambda: synthetic_auroc(score(both), labels)
     return criteria
 
 
@@ -132,14 +132,6 @@ def selected_criterion(split: OneClassSplit, protocol: str) -> str:
         )
         raise ValueError(msg)
     return protocol if protocol in CRITERIA else "clean"
-
-
-def make_selector(
-    split: OneClassSplit, protocol: str, score: Callable[[Tensor], np.ndarray], device: torch.device | None = None,
-) -> Callable[[], float]:
-    """The checkpoint criterion of a protocol, higher is better (see :func:`make_criteria`)."""
-    name = selected_criterion(split, protocol)
-    return make_criteria(split, score, device)[name]
 
 
 @dataclass
@@ -249,18 +241,6 @@ def train_toll(
     return trained
 
 
-def best_beta(search: dict[float, float]) -> float:
-    """The β of highest synthetic validation AUROC; ties go to the smaller β (less collapse pressure).
-
-    The one rule every surface's ``beta="auto"`` chooses by.
-
-    Example:
-        >>> best_beta({0.0: 0.8, 10.0: 0.9, 100.0: 0.9})
-        10.0
-    """
-    return max(search, key=lambda b: (search[b], -b))
-
-
 def _search_beta(
     split: OneClassSplit, seed: int, protocol: str, settings: TollSettings, budget: Budget, device: str | None,
     progress: bool | str,
@@ -277,28 +257,35 @@ def _search_beta(
             f"{split.dataset} has {len(split.x_val_normal)}."
         )
         raise ValueError(msg)
-    runs = {
-        b: train_toll(split, seed, protocol=protocol, settings=replace(settings, beta=b), budget=budget, device=device,
-                      progress=f"{progress} β={b:g}" if progress else False, compare_criteria=True)
-        for b in settings.beta_grid
-    }
-    search = {b: run.fit.checkpoints["synthetic"].value for b, run in runs.items()}
-    best = best_beta(search)
-    chosen = runs[best]
-    chosen.beta_search = search
-    chosen.beta_runs = runs if keep_runs else None
-    chosen.fit.seconds = sum(run.fit.seconds for run in runs.values())
+    search = search_beta(
+        functools.partial(_train_fixed_beta, split, seed, protocol, settings, budget, device, progress),
+        {b: b for b in settings.beta_grid},
+        lambda _b, run: run.fit.checkpoints["synthetic"].value,
+        who="Toll",
+    )
+    chosen = search.run
+    chosen.beta_search = search.values
+    chosen.beta_runs = search.runs if keep_runs else None
+    chosen.fit.seconds = search.seconds
     return chosen
 
 
+def _train_fixed_beta(
+    split: OneClassSplit, seed: int, protocol: str, settings: TollSettings, budget: Budget, device: str | None,
+    progress: bool | str, beta: float,
+) -> TrainedToll:
+    """One β's run of the search: every criterion validated, so the synthetic one can compare the β."""
+    return train_toll(
+        split, seed, protocol=protocol, settings=replace(settings, beta=beta), budget=budget, device=device,
+        progress=f"{progress} β={beta:g}" if progress else False, compare_criteria=True,
+    )
+
+
 __all__ = [
-    "BETA_GRID",
     "CRITERIA",
     "TollSettings",
     "TrainedToll",
-    "best_beta",
     "make_criteria",
-    "make_selector",
     "resolve_precision",
     "selected_criterion",
     "train_toll",

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal
 
 from anomalib_toll.protocol import Budget, OneClassSplit, TollSettings, TrainedToll, check_protocol, train_toll
-from anomalib_toll.protocol.toll import BETA_GRID
+from anomalib_toll.protocol.beta import BETA_GRID, describe_choice
 from anomalib_toll.runners.base import Runner
 
 if TYPE_CHECKING:
@@ -67,12 +67,9 @@ class TollRunner(Runner):
             compare_criteria=self.compare_criteria,
         )
         self.precision_used, self.device_used = str(self.trained.settings.precision), str(self.trained.device)
-        if self.trained.beta_search is not None:
-            tried = ", ".join(f"{b:g}: {100 * v:.1f}" for b, v in self.trained.beta_search.items())
-            self.note = (
-                f"beta=auto chose {self.trained.beta:g} of {len(self.trained.beta_search)} trained in "
-                f"{self.trained.fit.seconds:.0f} s (synthetic validation AUROC % per beta: {tried})"
-            )
+        trained = self.trained
+        if trained.beta_search is not None:
+            self.note = describe_choice(self.name, trained.beta, trained.beta_search, trained.fit.seconds)
         return self
 
     def criterion_scores(self, x: np.ndarray) -> dict[str, tuple[int, np.ndarray]]:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-import anomalib_toll.detector.toll as detector_module
+import anomalib_toll.protocol.fit as fit_module
 from anomalib_toll import TollDetector
 from anomalib_toll.core import TrainingDivergedError
 
@@ -26,7 +26,7 @@ def test_auto_picks_the_beta_whose_scores_separate_synthetic_anomalies(
     rows: np.ndarray, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A constructed case: only β = 10's scores tell rows from their corruptions (their norm); the rest are noise."""
-    real = detector_module.toll_batch_scores
+    real = fit_module.toll_batch_scores
     noise = torch.Generator().manual_seed(0)
 
     def planted(model: torch.nn.Module, x: torch.Tensor, beta: float, **kwargs: object) -> torch.Tensor:
@@ -35,7 +35,7 @@ def test_auto_picks_the_beta_whose_scores_separate_synthetic_anomalies(
         real(model, x, beta=beta, **kwargs)  # the network still runs
         return torch.rand(len(x), generator=noise)
 
-    monkeypatch.setattr(detector_module, "toll_batch_scores", planted)
+    monkeypatch.setattr(fit_module, "toll_batch_scores", planted)
     clf = TollDetector(beta="auto", beta_grid=GRID, **FAST).fit(rows)
     assert clf.beta_ == 10.0
     assert set(clf.beta_search_) == set(GRID)
@@ -45,16 +45,16 @@ def test_auto_picks_the_beta_whose_scores_separate_synthetic_anomalies(
 
 def test_synthetic_anomalies_come_only_from_held_out_rows(rows: np.ndarray, monkeypatch: pytest.MonkeyPatch) -> None:
     """The rows corrupted for selection are the standardised held-out rows, none that trained a network."""
-    from anomalib_toll.protocol import synthetic
+    from anomalib_toll.protocol import beta
 
     seen: list[np.ndarray] = []
-    real = synthetic.synthetic_anomalies
+    real = beta.synthetic_anomalies
 
     def recording(normal: np.ndarray, seed: int = 0) -> np.ndarray:
         seen.append(normal.copy())
         return real(normal, seed)
 
-    monkeypatch.setattr(synthetic, "synthetic_anomalies", recording)
+    monkeypatch.setattr(beta, "synthetic_anomalies", recording)
     clf = TollDetector(beta="auto", beta_grid=GRID, **FAST).fit(rows)
     (normal,) = seen
     held_out = clf.scaler_.transform(rows[clf.validation_indices_]).astype(np.float32)
@@ -107,22 +107,22 @@ def test_auto_arguments_are_checked_before_training(
     def no_training(*_: object, **__: object) -> None:
         pytest.fail("trained before the arguments were checked")
 
-    monkeypatch.setattr(detector_module, "_train_network", no_training)
+    monkeypatch.setattr(fit_module, "train_network", no_training)
     with pytest.raises(ValueError, match=match):
         TollDetector(**{**FAST, **params}).fit(rows)
 
 
 def test_a_diverging_beta_is_left_out_with_a_warning(rows: np.ndarray, monkeypatch: pytest.MonkeyPatch) -> None:
     """One β whose training diverges does not sink the search; it is named and not chosen."""
-    real = detector_module._train_network
+    real = fit_module.train_network
 
-    def diverging(job: detector_module._NetworkJob) -> object:
+    def diverging(job: fit_module.NetworkJob) -> object:
         if job.beta == 1000.0:
             msg = "training diverged at step 3"
             raise TrainingDivergedError(msg)
         return real(job)
 
-    monkeypatch.setattr(detector_module, "_train_network", diverging)
+    monkeypatch.setattr(fit_module, "train_network", diverging)
     with pytest.warns(UserWarning, match=r"diverged for beta=\[1000.0\]"):
         clf = TollDetector(beta="auto", beta_grid=GRID, **FAST).fit(rows)
     assert clf.beta_ != 1000.0

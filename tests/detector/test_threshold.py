@@ -46,7 +46,7 @@ def test_labels_still_find_the_outliers_of_contaminated_training_data(tables: tu
     """Fitted on all rows (10 % outliers), ``labels_`` flags them, as PyOD's contract says, and so does predict."""
     x_train, x_test, y_train, y_test = tables
     det = TollDetector(**FAST).fit(x_train)
-    assert det.labels_.mean() == pytest.approx(0.1, abs=0.01)
+    assert det.labels_.mean() == pytest.approx(0.1, abs=0.02)
     assert det.labels_[y_train == 1].mean() >= 0.9
     flagged = det.predict(x_test)
     assert flagged[y_test == 0].mean() <= 0.2

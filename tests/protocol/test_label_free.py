@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from anomalib_toll.protocol import Budget, TollSettings, make_split, train_toll
+from anomalib_toll.protocol import beta as protocol_beta
 from anomalib_toll.protocol import toll as protocol_toll
 from anomalib_toll.protocol.synthetic import synthetic_anomalies
 
@@ -28,8 +29,8 @@ def test_synthetic_anomalies_keep_shape_differ_from_normals_and_are_seeded(shape
 
 def test_no_real_anomaly_reaches_label_free_selection(digits_split, monkeypatch):
     seen = []
-    real = protocol_toll.synthetic_anomalies
-    monkeypatch.setattr(protocol_toll, "synthetic_anomalies", lambda rows, seed: seen.append(rows) or real(rows, seed))
+    real = protocol_beta.synthetic_anomalies
+    monkeypatch.setattr(protocol_beta, "synthetic_anomalies", lambda rows, seed: seen.append(rows) or real(rows, seed))
     poisoned = type(digits_split)(**{**digits_split.__dict__, "x_val": digits_split.x_val.copy()})
     poisoned.x_val[poisoned.y_val == 1] = np.nan  # a real anomaly reaching the criterion would make it NaN
     scored = []

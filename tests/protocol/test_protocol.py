@@ -8,7 +8,7 @@ from anomalib_toll.protocol import (
     Budget,
     TollSettings,
     evaluate,
-    make_selector,
+    make_criteria,
     make_split,
     resolve_precision,
     train_toll,
@@ -52,13 +52,13 @@ def test_bad_dataset_and_class_are_rejected():
 
 def test_clean_selector_sees_only_normal_validation_rows(digits_split):
     seen = []
-    select = make_selector(digits_split, "clean", lambda x: seen.append(len(x)) or np.ones(len(x)))
+    select = make_criteria(digits_split, lambda x: seen.append(len(x)) or np.ones(len(x)))["clean"]
     assert select() == -1.0
     assert seen == [int((digits_split.y_val == 0).sum())]
 
 
 def test_paper_selector_scores_labelled_validation(digits_split):
-    perfect = make_selector(digits_split, "paper", lambda x: np.zeros(len(x)))
+    perfect = make_criteria(digits_split, lambda x: np.zeros(len(x)))["paper"]
     assert perfect() == 0.5  # constant scores: chance AUROC on labelled validation
 
 

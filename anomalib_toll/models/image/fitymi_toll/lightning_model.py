@@ -58,8 +58,8 @@ from anomalib_toll.models.image.fitymi_toll.torch_model import (
     DEFAULT_COLLAPSE_WEIGHT,
     FitymiTollModel,
 )
-from anomalib_toll.models.image.toll.lightning_model import FileImageVisualizer, Toll
 from anomalib_toll.models.metrics import ScoreAUROC
+from anomalib_toll.models.visualizer import FileImageVisualizer
 
 if TYPE_CHECKING:
     from anomalib_toll.models.data.fakes import FakeSource
@@ -200,8 +200,8 @@ class FitymiToll(AnomalibModule):
 
     @classmethod
     def configure_visualizer(cls) -> FileImageVisualizer:
-        """Toll's: anomalib's image visualizer, passing over images held in memory."""
-        return Toll.configure_visualizer()
+        """Anomalib's image visualizer, passing over images held in memory."""
+        return FileImageVisualizer()
 
     @staticmethod
     def configure_evaluator() -> Evaluator:

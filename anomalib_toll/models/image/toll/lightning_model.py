@@ -27,33 +27,30 @@ See Also:
 # No ``from __future__ import annotations``: anomalib's CLI (jsonargparse) reads ``Toll``'s
 # signature at run time, so its annotations stay real objects.
 
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
 import torch
 from anomalib import LearningType
-from anomalib.data import Batch, ImageBatch
+from anomalib.data import Batch
 from anomalib.metrics import AUROC, AnomalibMetric, Evaluator, F1Score
 from anomalib.models.components import AnomalibModule
 from anomalib.post_processing import PostProcessor
 from anomalib.pre_processing import PreProcessor
-from anomalib.visualization import ImageVisualizer, Visualizer
-from lightning.pytorch import Trainer
-from lightning.pytorch.utilities import rank_zero_info
+from anomalib.visualization import Visualizer
+from lightning.pytorch import Callback
 from lightning.pytorch.utilities.types import STEP_OUTPUT
 from torch import nn
 from torchvision.transforms.v2 import Resize
 
 from anomalib_toll.core import parse_norm
 from anomalib_toll.core.checks import check_number, check_positive_int, check_shape
+from anomalib_toll.models.image.toll.beta_search import BetaSearch
 from anomalib_toll.models.image.toll.torch_model import TollModel
 from anomalib_toll.models.metrics import ScoreAUROC
-from anomalib_toll.protocol.metrics import auroc
-from anomalib_toll.protocol.synthetic import synthetic_anomalies
-from anomalib_toll.protocol.toll import BETA_GRID, best_beta
+from anomalib_toll.models.visualizer import FileImageVisualizer
+from anomalib_toll.protocol.beta import BETA_GRID, check_beta, check_beta_grid
 
 
 def _images(batch: Batch) -> torch.Tensor:
@@ -64,65 +61,6 @@ def _images(batch: Batch) -> torch.Tensor:
     return batch.image
 
 
-class FileImageVisualizer(ImageVisualizer):
-    """anomalib's image visualizer, skipping batches of in-memory images.
-
-    anomalib draws each test image from its file; the one-class benchmarks hold their
-    images in memory (``OneClass``: 10,000 test images, no files), so they are skipped
-    instead of failing. Folder/MVTec-style data are visualised as usual.
-    """
-
-    # the signature of anomalib's ImageVisualizer, which narrows Lightning's hook to anomalib types
-    def on_test_batch_end(  # type: ignore[override]
-        self,
-        trainer: Trainer,
-        pl_module: AnomalibModule,
-        outputs: ImageBatch,
-        batch: ImageBatch,
-        batch_idx: int,
-        dataloader_idx: int = 0,
-    ) -> None:
-        """Draw the batch as anomalib does if its images are files; pass over it otherwise."""
-        paths = getattr(batch, "image_path", None) or []
-        if paths and all(Path(p).is_file() for p in paths):
-            super().on_test_batch_end(trainer, pl_module, outputs, batch, batch_idx, dataloader_idx)
-
-
-class _BetaSearch:
-    """What ``Toll(beta="auto")`` tracks while fitting: each β's synthetic AUROC now, its best, and those weights."""
-
-    def __init__(self, grid: Sequence[float]) -> None:
-        self.start = time.perf_counter()
-        self.best = [float("-inf")] * len(grid)
-        self.states: list[dict[str, torch.Tensor]] = [{} for _ in grid]
-        self.scores: list[list[torch.Tensor]] = [[] for _ in grid]
-        self.labels: list[torch.Tensor] = []
-
-    @torch.no_grad()
-    def score_batch(self, networks: Sequence[TollModel], normal: torch.Tensor, seed: int) -> None:
-        """Score normal images and one synthetic anomaly made from each, with every network."""
-        if len(normal) < 2:  # nothing to blend or shuffle
-            return
-        fake = torch.as_tensor(synthetic_anomalies(normal.float().cpu().numpy(), seed=seed)).to(normal)
-        both = torch.cat([normal, fake])
-        self.labels.append(torch.repeat_interleave(torch.tensor([0, 1]), len(normal)))
-        for scores, network in zip(self.scores, networks, strict=True):
-            scores.append(network.scores(both).float().cpu())
-
-    def update(self, networks: Sequence[TollModel]) -> int:
-        """Close a validation: keep each network's weights where its AUROC is a new best; the leader's index."""
-        labels = torch.cat(self.labels).numpy()
-        for i, network in enumerate(networks):
-            value = auroc(torch.cat(self.scores[i]).numpy(), labels)
-            if np.isfinite(value) and value > self.best[i]:
-                self.best[i] = value
-                self.states[i] = {k: v.detach().cpu().clone() for k, v in network.state_dict().items()}
-            self.scores[i] = []
-        self.labels = []
-        betas = [float(network.beta) for network in networks]
-        return betas.index(best_beta(dict(zip(betas, self.best, strict=True))))
-
-
 class Toll(AnomalibModule):
     """Toll autoencoder for anomalib's ``Engine`` and CLI.
 
@@ -131,13 +69,10 @@ class Toll(AnomalibModule):
     is stored in the checkpoint, so ``predict``/``export`` rebuild it.
 
     ``beta="auto"`` chooses β without labels: one network per value of ``beta_grid``
-    trains on the same batches (one optimizer, one loop: on a GPU they run side by side);
-    at each validation every network scores the validation set's normal images and
-    synthetic anomalies made from them (rotations, flips, patch shuffles, blends:
-    :mod:`anomalib_toll.protocol.synthetic`), and keeps its weights of best synthetic
-    AUROC. When fitting ends the β whose best is highest is kept (``beta`` then holds it,
-    ``beta_search`` each β's AUROC) and the module becomes that fixed-β Toll; the
-    validation set's anomalies, if it has any, are never looked at.
+    trains on the same batches (one optimizer, one loop: on a GPU they run side by side),
+    and the :class:`~anomalib_toll.models.image.toll.beta_search.BetaSearch` callback
+    chooses with the criterion and rule every surface uses (``beta`` then holds the
+    choice, ``beta_search`` each β's synthetic AUROC); the module becomes that fixed-β Toll.
 
     Args:
         beta (float | "auto"): Collapse weight β; ``0`` is the plain autoencoder;
@@ -196,16 +131,10 @@ class Toll(AnomalibModule):
             visualizer=visualizer,
         )
         self.image_size = image_size
-        if beta != "auto":
-            beta = check_number("beta", beta, minimum=0.0)
-        self.beta: float | str = beta
-        self.beta_grid = tuple(dict.fromkeys(check_number("beta_grid", b, minimum=0.0) for b in beta_grid))
-        if not self.beta_grid:
-            msg = "beta_grid must hold at least one β value, e.g. (0, 1, 10, 100, 1000)."
-            raise ValueError(msg)
+        self.beta: float | str = check_beta(beta)
+        self.beta_grid = check_beta_grid(beta_grid)
         self.candidates: nn.ModuleList | None = None  # beta="auto": one TollModel per β, until fitting ends
         self.beta_search: dict[float, float] = {}  # beta="auto": each β's best synthetic validation AUROC
-        self._search: _BetaSearch | None = None
         self.norm = norm
         parse_norm(norm)
         self.latent_dim = None if latent_dim is None else check_positive_int("latent_dim", latent_dim)
@@ -273,65 +202,38 @@ class Toll(AnomalibModule):
             self.model = self.networks[self.beta_grid.index(leader)]
         super().on_load_checkpoint(checkpoint)
 
-    def on_fit_start(self) -> None:
-        """Start the β search of ``beta="auto"``."""
-        if self.candidates is not None:
-            self._search = _BetaSearch(self.beta_grid)
+    def configure_callbacks(self) -> list[Callback]:
+        """Anomalib's component callbacks, and the β search of ``beta="auto"``."""
+        callbacks = super().configure_callbacks()
+        callbacks = list(callbacks) if isinstance(callbacks, Sequence) else [callbacks]
+        return [*callbacks, BetaSearch()] if self.beta == "auto" else callbacks
 
-    def on_validation_epoch_end(self) -> None:
-        """``beta="auto"``: keep each network's weights of best synthetic AUROC; the leader scores from now on."""
-        if self._search is None or not self._search.scores[0]:
-            return
-        leader = self._search.update(self.networks)
-        self.model = self.networks[leader]
-        self.hparams.update(beta_leader=self.beta_grid[leader])
-        self.log("synthetic_AUROC", self._search.best[leader], prog_bar=True)
+    def lead(self, index: int) -> None:
+        """``beta="auto"``: the network of ``beta_grid[index]`` scores until the search ends."""
+        self.model = self.networks[index]
+        self.hparams.update(beta_leader=self.beta_grid[index])
+
+    def keep(self, index: int, state: dict[str, torch.Tensor], beta_search: dict[float, float]) -> None:
+        """``beta="auto"`` is over: become the fixed-β Toll of ``beta_grid[index]`` with the weights ``state``."""
+        network = self.networks[index]
+        network.load_state_dict(state)
+        self.beta, self.beta_search, self.model, self.candidates = self.beta_grid[index], beta_search, network, None
+        self.hparams.update(beta=self.beta)
+        self.hparams.pop("beta_leader", None)
 
     def on_fit_end(self) -> None:
         """Keep the weights a monitoring ``ModelCheckpoint`` selected (the paper's best on validation).
 
         With ``ModelCheckpoint(monitor="image_AUROC", mode="max")`` in the trainer's
         callbacks, testing right after fitting (``anomalib train``, ``Engine.train``) then
-        scores the best checkpoint, not the last step. ``beta="auto"`` keeps the chosen β's
-        network instead and rewrites the checkpoints as that fixed-β Toll.
+        scores the best checkpoint, not the last step. After ``beta="auto"`` the
+        ``BetaSearch`` callback has installed the chosen β's weights already.
         """
         callback = self.trainer.checkpoint_callback if self.trainer is not None else None
-        if self._search is not None:
-            self._choose_beta()
-            for path in {getattr(callback, "best_model_path", ""), getattr(callback, "last_model_path", "")}:
-                if path and Path(path).is_file():
-                    self.trainer.save_checkpoint(path)
-            return
         best = getattr(callback, "best_model_path", "") if getattr(callback, "monitor", None) else ""
-        if best and Path(best).is_file():
+        if best and Path(best).is_file() and not self.beta_search:
             state = torch.load(best, map_location=self.device, weights_only=False)["state_dict"]
             self.load_state_dict(state)
-
-    def _choose_beta(self) -> None:
-        """Install the β of best synthetic AUROC (ties: the smaller β) and become that fixed-β Toll."""
-        search = self._search
-        assert search is not None  # called while searching
-        if not search.states[0]:
-            msg = (
-                "Toll(beta='auto') chooses β at validation, but no validation ran on at least 2 normal images: "
-                "give the data module a validation set and let the trainer validate (val_check_interval, "
-                "check_val_every_n_epoch), or pass a fixed beta."
-            )
-            raise RuntimeError(msg)
-        chosen = self.beta_grid.index(best_beta(dict(zip(self.beta_grid, search.best, strict=True))))
-        network = self.networks[chosen]
-        network.load_state_dict(search.states[chosen])
-        self.beta_search = dict(zip(self.beta_grid, search.best, strict=True))
-        self.beta = self.beta_grid[chosen]
-        self.model = network
-        self.candidates, self._search = None, None
-        self.hparams.update(beta=self.beta)
-        self.hparams.pop("beta_leader", None)
-        tried = ", ".join(f"{b:g}: {100 * v:.1f}" for b, v in self.beta_search.items())
-        rank_zero_info(
-            f"Toll beta='auto' chose beta={self.beta:g} (synthetic validation AUROC % per beta: {tried}); "
-            f"{len(self.beta_grid)} networks trained side by side in {time.perf_counter() - search.start:.0f} s",
-        )
 
     @staticmethod
     def configure_pre_processor(image_size: tuple[int, int] | None = None) -> PreProcessor:
@@ -379,18 +281,10 @@ class Toll(AnomalibModule):
         self.log("train_loss", loss.detach() / len(networks), on_step=True, on_epoch=False, prog_bar=True, logger=True)
         return {"loss": loss}
 
-    def validation_step(self, batch: Batch, batch_idx: int, *args, **kwargs) -> STEP_OUTPUT:
-        """Score a validation batch; anomalib's evaluator computes the image AUROC.
-
-        ``beta="auto"`` also scores the batch's normal images and synthetic anomalies made
-        from them with every β's network.
-        """
+    def validation_step(self, batch: Batch, *args, **kwargs) -> STEP_OUTPUT:
+        """Score a validation batch; anomalib's evaluator computes the image AUROC (``BetaSearch`` its own)."""
         del args, kwargs  # unused
-        images = _images(batch)
-        if self._search is not None and not self.trainer.sanity_checking:
-            normal = images if batch.gt_label is None else images[batch.gt_label == 0]
-            self._search.score_batch(self.networks, normal, seed=batch_idx)
-        predictions = self.model(images)
+        predictions = self.model(_images(batch))
         return batch.update(**predictions._asdict())
 
     # anomalib's ExportMixin signature, which already differs from LightningModule.to_onnx

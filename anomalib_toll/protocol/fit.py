@@ -1,0 +1,234 @@
+# Copyright (C) 2026 anomalib-toll contributors
+# SPDX-License-Identifier: Apache-2.0
+"""Toll on table rows held in memory: one network for a fixed β, or the β search of ``beta="auto"``.
+
+The array-level fit under :class:`~anomalib_toll.detector.TollDetector` (which adds the
+checks, the scaler and the threshold): the rows arrive standardised, the held-out rows
+are what ``beta="auto"`` makes its synthetic anomalies from (:mod:`.beta`).
+
+Example:
+    >>> import numpy as np
+    >>> x = np.random.default_rng(0).normal(size=(120, 6)).astype(np.float32)
+    >>> fitted = fit_rows(x[:100], x[100:], beta="auto", beta_grid=(0.0, 10.0), steps=5, batch_size=32)
+    >>> fitted.beta in (0.0, 10.0), sorted(fitted.search.values)
+    (True, [0.0, 10.0])
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+import sys
+import warnings
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+import torch
+
+from anomalib_toll.core import FitResult, TollAutoencoder, build_autoencoder, fit_toll, score_in_batches
+from anomalib_toll.core.training import score_batch_size, toll_batch_scores
+from anomalib_toll.protocol.beta import (
+    BETA_GRID,
+    BetaSearch,
+    check_beta_grid,
+    describe_choice,
+    search_beta,
+    synthetic_auroc,
+    synthetic_validation,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+
+def default_hidden_dims(n_features: int) -> tuple[int, int]:
+    """Hidden widths sized from the number of features.
+
+    The first width is the power of two at or above ``4 * n_features``, kept within
+    [16, 256], the second half of it: ``(64, 32)`` for 10 features (PyOD
+    ``AutoEncoder``'s default), the paper's ``(256, 128)`` from 64 features on (Arrhythmia
+    has 274). A (256, 128) network on a 10-column table memorises its training rows
+    (``bench/threshold.py`` measures it).
+
+    Args:
+        n_features: Number of input columns.
+
+    Returns:
+        ``(width, width // 2)``.
+
+    Example:
+        >>> default_hidden_dims(10), default_hidden_dims(274), default_hidden_dims(1)
+        ((64, 32), (256, 128), (16, 8))
+    """
+    width = min(256, max(16, 1 << math.ceil(math.log2(4 * max(n_features, 1)))))
+    return width, width // 2
+
+
+def hold_out(
+    n: int, fraction: float, seed: int, *, auto: bool = False, minimum: int = 10,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rows to train on and rows held out from training (sorted indices): ``fraction`` of ``n``, drawn with ``seed``.
+
+    Fewer than ``minimum`` rows to hold out: every row trains, with a warning (an error for ``auto``,
+    which makes its synthetic anomalies from the held-out rows).
+    """
+    n_held_out = round(float(fraction) * n)
+    too_few = n_held_out < minimum or n - n_held_out < 2
+    if auto and too_few:
+        msg = (
+            f"beta='auto' chooses β on the rows held out by validation_fraction (synthetic anomalies are made from "
+            f"them), but validation_fraction={fraction!r} of {n} rows holds out {n_held_out}; it "
+            f"needs at least {minimum}: raise validation_fraction, pass more rows, or a fixed beta."
+        )
+        raise ValueError(msg)
+    if n_held_out == 0:
+        return np.arange(n), np.arange(0)
+    if too_few:
+        warnings.warn(
+            f"TollDetector: validation_fraction={fraction!r} of {n} rows holds out {n_held_out}, fewer than "
+            f"{minimum}: training on all rows and taking threshold_ from their scores, so predict() may flag more "
+            "than contamination of unseen rows. Pass more rows, or validation_fraction=0 to accept this.",
+            UserWarning,
+            stacklevel=3,
+        )
+        return np.arange(n), np.arange(0)
+    perm = np.random.default_rng(seed).permutation(n)
+    return np.sort(perm[n_held_out:]), np.sort(perm[:n_held_out])
+
+
+@dataclass(frozen=True)
+class NetworkJob:
+    """One network to train: what a worker process needs, and nothing of the caller."""
+
+    x: np.ndarray  # standardised training rows, float32
+    beta: float
+    seed: int
+    norm: float
+    latent_dim: int
+    hidden_dims: tuple[int, ...]
+    lr: float
+    steps: int
+    batch_size: int
+    sampling: Literal["random", "epochs"]
+    precision: str
+    device: str
+    progress: bool | str
+
+
+def train_network(job: NetworkJob) -> tuple[TollAutoencoder, FitResult]:
+    """Build (seeded, the global RNGs untouched) and train one network; importable by worker processes.
+
+    Raises:
+        ValueError: the loss diverged (the message names the step and suggests a lower lr).
+    """
+    device = torch.device(job.device)
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        torch.manual_seed(job.seed)
+        model = build_autoencoder((job.x.shape[1],), latent_dim=job.latent_dim, hidden_dims=job.hidden_dims)
+    model.to(device)
+    result = fit_toll(
+        model, torch.as_tensor(job.x, device=device), beta=job.beta, norm=job.norm, lr=job.lr, steps=job.steps,
+        batch_size=job.batch_size, generator=torch.Generator().manual_seed(job.seed), sampling=job.sampling,
+        precision=job.precision, progress=job.progress,
+    )
+    return model, result
+
+
+def workers_for(n_jobs: int | None, n_networks: int) -> int:
+    """Processes for ``n_networks``: ``n_jobs`` (``None`` = 1, negative counts back from the cores), capped."""
+    cores = os.cpu_count() or 1
+    wanted = 1 if n_jobs is None else (n_jobs if n_jobs > 0 else max(1, cores + 1 + n_jobs))
+    return max(1, min(wanted, n_networks))
+
+
+@dataclass
+class RowsFit:
+    """A trained network and the β it scores with; ``search`` when ``beta="auto"`` chose it."""
+
+    model: TollAutoencoder
+    beta: float
+    fit: FitResult
+    search: BetaSearch[tuple[TollAutoencoder, FitResult]] | None = None
+
+
+def fit_rows(
+    x: np.ndarray,
+    held_out: np.ndarray,
+    *,
+    beta: float | Literal["auto"] = 10.0,
+    beta_grid: Sequence[float] = BETA_GRID,
+    seed: int = 0,
+    norm: float = 2.0,
+    latent_dim: int = 16,
+    hidden_dims: tuple[int, ...] | None = None,
+    lr: float = 1e-3,
+    steps: int = 100,
+    batch_size: int = 128,
+    sampling: Literal["random", "epochs"] = "random",
+    precision: str = "32",
+    device: str = "cpu",
+    progress: bool = False,
+    n_jobs: int | None = None,
+    who: str = "TollDetector",
+) -> RowsFit:
+    """Train Toll on standardised rows: one network, or one per β of ``beta_grid`` and the chosen one.
+
+    Args:
+        x: Standardised training rows ``(N, D)``.
+        held_out: Standardised rows kept out of training; ``beta="auto"`` makes its synthetic
+            anomalies from them (at least 2).
+        beta: Collapse weight, or ``"auto"`` to choose it (:func:`~.beta.search_beta`). Defaults to ``10.0``.
+        beta_grid: The β values ``"auto"`` tries. Defaults to :data:`~.beta.BETA_GRID`.
+        seed: Seed of the weights and the batches (the same for every β). Defaults to ``0``.
+        norm: Order of the latent norm. Defaults to ``2.0``.
+        latent_dim: Code size. Defaults to ``16``.
+        hidden_dims: Hidden widths; ``None`` sizes them from the features. Defaults to ``None``.
+        lr: Adam learning rate. Defaults to ``1e-3``.
+        steps: Optimisation steps. Defaults to ``100``.
+        batch_size: Rows per step. Defaults to ``128``.
+        sampling: ``"random"`` batches or ``"epochs"``. Defaults to ``"random"``.
+        precision: Lightning-style precision of the forward pass. Defaults to ``"32"``.
+        device: Torch device. Defaults to ``"cpu"``.
+        progress: Progress bars, and the line that reports a choice of β. Defaults to ``False``.
+        n_jobs: Processes training the grid side by side (``None`` = 1, ``-1`` = one per core).
+            Defaults to ``None``.
+        who: The caller, for messages. Defaults to ``"TollDetector"``.
+
+    Returns:
+        The network, its β and training record, and the search where ``beta="auto"``.
+    """
+    grid = check_beta_grid(beta_grid) if beta == "auto" else (float(beta),)
+    workers = workers_for(n_jobs, len(grid))
+    dims = default_hidden_dims(x.shape[1]) if hidden_dims is None else tuple(hidden_dims)
+    jobs = {
+        b: NetworkJob(
+            x=np.asarray(x, dtype=np.float32), beta=b, seed=seed, norm=norm, latent_dim=latent_dim, hidden_dims=dims,
+            lr=lr, steps=steps, batch_size=batch_size, sampling=sampling, precision=precision, device=str(device),
+            progress=f"{who} β={b:g}" if progress and workers == 1 else False,  # parallel bars would interleave
+        )
+        for b in grid
+    }
+    if beta != "auto":
+        model, fit = train_network(jobs[grid[0]])
+        return RowsFit(model=model, beta=grid[0], fit=fit)
+    rows, labels = synthetic_validation(np.asarray(held_out, dtype=np.float32))
+
+    def synthetic_value(b: float, run: tuple[TollAutoencoder, FitResult]) -> float:
+        model = run[0].to(device).eval()
+        score = functools.partial(toll_batch_scores, model, beta=b, norm=norm, precision=precision)
+        scores = score_in_batches(score, rows, score_batch_size(model), torch.device(device))
+        return synthetic_auroc(scores.numpy(), labels)
+
+    search = search_beta(train_network, jobs, synthetic_value, workers=workers, who=who)
+    if progress:
+        print(  # PyOD's verbose output is printed
+            describe_choice(who, search.beta, search.values, search.seconds, f"with {workers} process(es)"),
+            file=sys.stderr,
+        )
+    model, fit = search.run
+    return RowsFit(model=model.to(device), beta=search.beta, fit=fit, search=search)
+
+
+__all__ = ["NetworkJob", "RowsFit", "default_hidden_dims", "fit_rows", "hold_out", "train_network", "workers_for"]
