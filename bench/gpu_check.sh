@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One GPU check of anomalib-toll (bench/gpu_check.py says what it measures).
-# Budget: 8 minutes on one H100 (expected ~5 min, estimated); data: .gpu/ from bench/gpu_prepare.sh
+# Budget: 8 minutes on the lent GPU; data: .gpu/ from bench/gpu_prepare.sh
 # (MNIST .npz + Python 3.12 wheels of anomalib, PyOD, jsonargparse and their missing dependencies).
 #   bash bench/gpu_check.sh --out "$OUT"   # on the GPU host; the last line is "RESULT key=value ..."
 #   bash bench/gpu_check.sh --smoke        # the same sections tiny, on the CPU, < 2 min

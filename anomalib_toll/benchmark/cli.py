@@ -58,9 +58,9 @@ def benchmark(
 ) -> None:
     """Run a dataset × class × seed × model grid and write results, tables and plots.
 
-    Writes ``results.csv`` (appended cell by cell: rerun the same command after an
-    interruption and finished cells are skipped), ``results.json``, ``summary.md`` and
-    PNG plots into ``output``.
+    Appends each finished cell to ``results.jsonl`` (rerun the same command after an
+    interruption and finished cells are skipped), and writes ``results.csv``,
+    ``results.json``, ``summary.md`` and PNG plots into ``output``.
 
     Args:
         dataset: mnist, fashion_mnist, cifar10, cifar100, arrhythmia, digits, folder, mvtec, visa or

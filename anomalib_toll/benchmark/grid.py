@@ -99,7 +99,7 @@ class Cell:
 
     def runner(self) -> Runner:
         """A fresh, unfitted model adapter for this cell."""
-        return make_runner(self.model, protocol=self.protocol, device=self.device, **self.options)
+        return make_runner(self.model, protocol=self.protocol, device=self.device, dataset=self.dataset, **self.options)
 
 
 @functools.lru_cache(maxsize=1)
@@ -286,7 +286,7 @@ def run_benchmark(
     vary_split: bool = False,
     data_options: dict[str, Any] | None = None,
 ) -> list[Row]:
-    """Run every missing cell of the grid, appending each result to ``output/results.csv``.
+    """Run every missing cell of the grid, appending each result to the store (``output/results.jsonl``).
 
     ``classes=None`` runs every class of the dataset (every file of a folder of tables);
     ``model_args`` maps a model name of ``models`` to its keyword arguments;

@@ -49,8 +49,8 @@ def check_executor(executor: str) -> str:
 def default_workers(small_network: bool, n_jobs: int) -> int:
     """One process per core (one thread each) for small networks, else one process using every thread.
 
-    The paper's image networks already use every core; two processes of two threads each
-    ran 4× slower here.
+    The paper's image networks already use every core: two processes would compete for
+    them (``docs/results.md``, "Speed").
     """
     return max(1, min(n_jobs, os.cpu_count() or 1)) if small_network else 1
 

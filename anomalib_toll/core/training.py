@@ -138,9 +138,8 @@ MLP_SCORE_BATCH = 4096
 def score_batch_size(model: nn.Module) -> int:
     """Rows per scoring batch: small for conv nets, large for MLPs.
 
-    Measured here (bf16 + channels_last, images/s): B.1 422 at 128, 393 at 256, 359 at
-    2048; B.2 1813 at 256, 1365 at 512. Conv activations of a small batch stay in cache;
-    an MLP's per-batch overhead dominates instead, so it takes thousands of rows at once.
+    Conv activations of a small batch stay in cache; an MLP's per-batch overhead dominates
+    instead, so it takes thousands of rows at once (``docs/results.md``, "Speed").
     """
     return CONV_SCORE_BATCH if getattr(model, "is_convolutional", False) else MLP_SCORE_BATCH
 

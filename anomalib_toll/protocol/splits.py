@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """One-class splits of the paper's protocol: one class normal, every other class anomalous.
 
-Two ways to pick the checkpoint, named by what the validation set holds:
+Three ways to pick the checkpoint, named by what the validation set holds:
 
 * ``paper`` — as the authors did: a validation set of labelled samples from all classes
   (10,000 training images for the image sets; 30 % of Arrhythmia), scored with the test
@@ -11,7 +11,11 @@ Two ways to pick the checkpoint, named by what the validation set holds:
   normal samples of the same held-out rows, and the checkpoint with the lowest mean Toll
   score on them (the held-out training loss) is kept.
 
-The training rows are the same in both, so the two protocols differ only in selection.
+* ``synthetic`` — never sees an anomaly label either: the normal held-out rows against
+  synthetic anomalies made from them (:mod:`~anomalib_toll.protocol.synthetic`), the
+  checkpoint of highest AUROC kept.
+
+The training rows are the same in all three, so they differ only in selection.
 
 * ``adbench`` — ADBench's unsupervised protocol for labelled tables: a stratified 70/30
   train/test split drawn with the run's seed; every model trains on all training rows

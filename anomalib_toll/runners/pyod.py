@@ -1,11 +1,14 @@
 # Copyright (C) 2026 anomalib-toll contributors
 # SPDX-License-Identifier: Apache-2.0
-"""Any PyOD detector, on flattened pixels for images (as the paper's baselines).
+"""Any detector with PyOD's API (``fit``, ``decision_function``), on flattened pixels for images.
 
-Tabular rows (Arrhythmia's raw ECG attributes span five orders of magnitude) are
-standardised with the training rows' mean and std first: kernel and distance models
-(OCSVM, KDE) are meaningless on raw scales. Images are already normalised by the
-protocol and are passed as they are.
+PyOD's own (``pyod.models.lof.LOF``, or a short name such as ``iforest``), Toll's PyOD
+detector (``anomalib_toll.TollDetector``) or a user's class, by class path. Table rows are
+standardised with the training rows' mean and std by the one row standardisation
+(:func:`anomalib_toll.data.preprocessing.row_standardized`), unless the data set's own
+preprocessing is that already (``tabular``): Arrhythmia's raw ECG attributes span five
+orders of magnitude, and kernel and distance models (OCSVM, KDE) are meaningless on raw
+scales. Images are already normalised by the protocol and are passed as they are.
 
 Deep PyOD models get epochs from the budget so that they see about as many samples as
 Toll does (``iterations × batch_size``), capped to keep CPU runs short; seeds go to
@@ -16,6 +19,8 @@ Example:
     'iforest'
     >>> PyODRunner("pyod.models.lof.LOF").name
     'lof'
+    >>> PyODRunner("anomalib_toll.TollDetector").name
+    'tolldetector'
 """
 
 from __future__ import annotations
@@ -26,12 +31,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from anomalib_toll.data.preprocessing import row_standardized
+from anomalib_toll.data.registry import DATASETS
 from anomalib_toll.runners.base import Runner
 
 if TYPE_CHECKING:
     from pyod.models.base import BaseDetector
-    from sklearn.preprocessing import StandardScaler
 
+    from anomalib_toll.data.preprocessing import Transform
     from anomalib_toll.protocol import Budget, OneClassSplit
 
 PYOD_MODELS = {
@@ -56,8 +63,19 @@ def import_class(path: str) -> type:
         raise ValueError(msg) from err
 
 
+def has_pyod_api(path: str) -> bool:
+    """Whether ``path`` names an importable class with PyOD's ``fit`` and ``decision_function``."""
+    if "." not in path:
+        return False
+    try:
+        cls = import_class(path)
+    except ValueError:
+        return False
+    return isinstance(cls, type) and all(callable(getattr(cls, m, None)) for m in ("fit", "decision_function"))
+
+
 class PyODRunner(Runner):
-    """A PyOD detector by class path (the registry maps short names like ``iforest`` to theirs).
+    """A detector with PyOD's API by class path (the registry maps short names like ``iforest`` to theirs).
 
     ``protocol`` and ``device`` are accepted for a uniform adapter interface: PyOD models
     select no checkpoint and choose their own device.
@@ -75,7 +93,7 @@ class PyODRunner(Runner):
         self.kwargs = kwargs
         self.name = self.cls.__name__.lower()
         self.detector: BaseDetector | None = None
-        self.scaler: StandardScaler | None = None
+        self.scaler: Transform | None = None
 
     def _params(self, split: OneClassSplit, seed: int, budget: Budget) -> dict[str, object]:
         accepted = inspect.signature(self.cls).parameters
@@ -98,12 +116,14 @@ class PyODRunner(Runner):
 
     def fit(self, split: OneClassSplit, seed: int, budget: Budget) -> PyODRunner:
         """Fit the detector on the training rows (standardised first if tabular), seeded where it takes a seed."""
-        from sklearn.preprocessing import StandardScaler
-
-        self.scaler = StandardScaler().fit(split.x_train) if split.x_train.ndim == 2 else None
+        spec = DATASETS.get(split.dataset)
+        standardised = spec is not None and spec.preprocess is row_standardized  # by the data set already
+        tables = split.x_train.ndim == 2 and not standardised
+        self.scaler = row_standardized(split.normal_class, split.x_train) if tables else None
         detector = self.cls(**self._params(split, seed, budget))
         detector.fit(self._rows(split.x_train))
         self.detector = detector
+        self.device_used = str(getattr(detector, "device_", "cpu"))
         return self
 
     def score(self, x: np.ndarray) -> np.ndarray:
@@ -115,9 +135,9 @@ class PyODRunner(Runner):
 
     def _rows(self, x: np.ndarray) -> np.ndarray:
         rows = x.reshape(len(x), -1)
-        return rows if self.scaler is None else self.scaler.transform(rows)
+        return rows if self.scaler is None else self.scaler(rows)
 
     def settings(self, dataset: str) -> str:
-        """The class path and the arguments given (PyOD's defaults for the rest)."""
-        del dataset  # PyOD's defaults do not depend on the data set
+        """The class path and the arguments given (the detector's defaults for the rest)."""
+        del dataset  # the detectors' defaults do not depend on the data set
         return f"{self.path}({self.kwargs})"

@@ -138,7 +138,7 @@ def test_pyod_runner_standardises_tabular_rows_only():
     split = make_split("digits", 0)
     tabular = type(split)("t", 0, x.astype(np.float32), x[:5], np.zeros(5), x[:5], np.zeros(5), "auroc")
     runner = make_runner("iforest").fit(tabular, 0, TINY)
-    np.testing.assert_allclose(runner._rows(x).std(axis=0), 1.0, rtol=1e-6)
+    np.testing.assert_allclose(runner._rows(x).std(axis=0), 1.0, rtol=1e-4)
     assert make_runner("iforest").fit(split, 0, TINY).scaler is None  # images: already normalised
 
 

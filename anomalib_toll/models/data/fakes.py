@@ -25,9 +25,8 @@ Sources, chosen by name:
   pasted elsewhere (Li et al., CutPaste). anomalib's only CutPaste is FoundAD's, written
   for ImageNet-normalised tensors, so this is a small torch version for any value range.
 
-:class:`~anomalib_toll.models.PixelOneClass` serves the one-class benchmarks as FITYMI
-trains on them: pixels in [0, 1] (a pretrained ViT expects natural images, not the Toll
-paper's contrast normalisation) and every normal training image.
+The pixels they are made from come from the data module (``PixelOneClass``, in
+:mod:`anomalib_toll.models.data.one_class`, serves FITYMI's data: pixels in [0, 1]).
 
 Example:
     >>> import torch

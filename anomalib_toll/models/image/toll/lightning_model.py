@@ -241,7 +241,7 @@ class Toll(AnomalibModule):
 
         The resize is plain bilinear, without antialiasing: anomalib's exports drop antialiasing
         (OpenVINO has none), and a checkpoint that resized with it scores differently from its
-        exports (by up to a third of the normalised score range, measured on 32 → 16 px).
+        exports (``docs/results.md`` has the measurement).
         """
         return PreProcessor(transform=Resize(tuple(image_size), antialias=False) if image_size else None)
 
