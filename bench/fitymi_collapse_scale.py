@@ -55,7 +55,7 @@ def run(args: argparse.Namespace, train_weight: float) -> list[dict]:
     spec = MODELS[args.model]
     device = torch.device(args.device)
     module = FitymiToll(
-        backbone=spec["backbone"], pretrained=args.weights_file is not None, weights_file=args.weights_file,
+        backbone=spec["backbone"], pre_trained=args.weights_file is not None, weights_file=args.weights_file,
         image_size=spec["image_size"], frozen_blocks=spec["frozen_blocks"],
         backbone_kwargs=spec["backbone_kwargs"], collapse_weight=train_weight, visualizer=False,
     )

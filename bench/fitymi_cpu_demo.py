@@ -35,7 +35,7 @@ def run(args: argparse.Namespace, collapse_weight: float, seed: int) -> dict:
         "patch_size": args.patch_size, "embed_dim": args.embed_dim, "depth": args.depth, "num_heads": args.heads,
     }
     model = FitymiToll(
-        pretrained=False, image_size=args.image_size, frozen_blocks=args.frozen_blocks, lr=args.lr,
+        pre_trained=False, image_size=args.image_size, frozen_blocks=args.frozen_blocks, lr=args.lr,
         momentum=args.momentum, collapse_weight=collapse_weight, fake_source=args.fakes, visualizer=False,
         backbone_kwargs=backbone_kwargs,
     )

@@ -21,7 +21,7 @@ start=$SECONDS
     --fakes cutpaste --train_weights 0 0.03 0.1 0.3 1 2>>"$OUT_DIR/log.txt" | tee "$OUT_DIR/scale_vit_b16.jsonl"
 echo "scale: $((SECONDS - start)) s" | tee -a "$OUT_DIR/log.txt"
 start=$SECONDS
-ARGS='{"pretrained": false, "epochs": 1}'
+ARGS='{"pre_trained": false, "epochs": 1}'
 "$PY" -m anomalib_toll.benchmark --dataset cifar10 --classes '[0]' --seeds 1 --device cuda --workers 1 \
     --models fitymi,fitymi_toll_0.1,fitymi_toll_1 --output /tmp/fitymi_bridge \
     --model_args "{\"fitymi\": $ARGS, \"fitymi_toll_0.1\": $ARGS, \"fitymi_toll_1\": $ARGS}" 2>>"$OUT_DIR/log.txt" \

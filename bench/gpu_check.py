@@ -16,7 +16,7 @@ Sections, in order (GPU mode):
    on synthetic tensors, in fp32, bf16-mixed and 16-mixed, at batch 128 (the README's CPU
    figures) and at the paper's batch (MNIST 1000, CIFAR-10 50); B.1 scoring images/s; 90 s.
 3. ``fitymi``: FITYMI+Toll with a randomly initialised ViT-B/16 at 224 px
-   (``vit_base_patch16_224``, ``pretrained=False``, 6 frozen blocks), 50 timed training steps
+   (``vit_base_patch16_224``, ``pre_trained=False``, 6 frozen blocks), 50 timed training steps
    (after 5 warm-up steps) at FITYMI's batch of 16 (8 normal + 8 CutPaste fakes), fp32 and
    bf16-mixed, through anomalib's ``Engine``: images/s and peak GPU memory
    (``torch.cuda.max_memory_allocated``); 120 s.
@@ -381,7 +381,7 @@ def fitymi_steps(plan: Plan, root: Path, work: Path, precision: str) -> tuple[fl
     total = plan.vit_warm + plan.vit_steps
     torch.manual_seed(0)
     model = FitymiToll(
-        backbone=plan.vit, pretrained=False, image_size=plan.vit_size, frozen_blocks=plan.vit_frozen,
+        backbone=plan.vit, pre_trained=False, image_size=plan.vit_size, frozen_blocks=plan.vit_frozen,
         backbone_kwargs=plan.vit_kwargs or None, fake_source="cutpaste", evaluator=False, visualizer=False,
     )
     timer = step_timer(plan.vit_warm, total, plan.device)

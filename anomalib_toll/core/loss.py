@@ -35,7 +35,6 @@ CollapseTarget = Literal["origin", "batch_mean"]
 Weighting = Literal["sum", "convex"]
 
 NORMS: tuple[Norm, ...] = (1, 2, "inf")
-WEIGHTINGS: tuple[Weighting, ...] = ("sum", "convex")
 
 
 def parse_norm(norm: int | float | str) -> float:

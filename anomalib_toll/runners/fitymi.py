@@ -20,7 +20,7 @@ fakes used, and the cross-entropy and the unweighted collapse term at the first 
 over the last epoch.
 
 Example:
-    >>> FitymiRunner(collapse_weight=0.0, pretrained=False).name
+    >>> FitymiRunner(collapse_weight=0.0, pre_trained=False).name
     'fitymi'
 """
 
@@ -113,7 +113,7 @@ class FitymiRunner(AnomalibRunner):
             instead (a step budget, stated in the results' note). Defaults to ``30``.
         backbone: timm ViT name. Defaults to ``"vit_base_patch16_224.orig_in21k"``.
         weights_file: Local ViT weights. Defaults to ``None`` (timm's cache or the hub).
-        pretrained: ``False`` for a random ViT (offline). Defaults to ``True``.
+        pre_trained: ``False`` for a random ViT (offline). Defaults to ``True``.
         image_size: Crop size fed to the ViT. Defaults to ``224``.
         protocol: Unused: FITYMI selects no checkpoint. Defaults to ``"paper"``.
         device: ``"cpu"``, ``"gpu"``, ...; ``None`` picks one. Defaults to ``None``.
@@ -136,7 +136,7 @@ class FitymiRunner(AnomalibRunner):
         epochs: int | None = FITYMI_EPOCHS,
         backbone: str = DEFAULT_BACKBONE,
         weights_file: str | None = None,
-        pretrained: bool = True,
+        pre_trained: bool = True,
         image_size: int = 224,
         protocol: str = "paper",
         device: str | None = None,
@@ -146,7 +146,7 @@ class FitymiRunner(AnomalibRunner):
         from anomalib_toll.models.image.fitymi_toll.torch_model import DEFAULT_COLLAPSE_WEIGHT
 
         super().__init__(
-            "anomalib_toll.models.FitymiToll", image_size=image_size, pre_trained=pretrained, protocol=protocol,
+            "anomalib_toll.models.FitymiToll", image_size=image_size, pre_trained=pre_trained, protocol=protocol,
             device=device, **kwargs,
         )
         weight = DEFAULT_COLLAPSE_WEIGHT if collapse_weight is None else collapse_weight
@@ -155,7 +155,7 @@ class FitymiRunner(AnomalibRunner):
         self.fake_source = check_fake_source(fake_source)  # before any data is read: a grid makes its adapters first
         self.synthetic_fakes = self.fake_source.lower() in GENERATORS
         self.fakes_by_class = bool(fakes_by_class) and not self.synthetic_fakes
-        if pretrained:
+        if pre_trained:
             check_weights(backbone, None if weights_file is None else str(weights_file))
         self.name = model_name(self.collapse_weight, DEFAULT_COLLAPSE_WEIGHT)
         self.backbone = backbone
@@ -276,7 +276,7 @@ class FitymiRunner(AnomalibRunner):
         from anomalib_toll.models import FitymiToll
 
         return FitymiToll(
-            backbone=self.backbone, weights_file=self.weights_file, pretrained=self.pre_trained,
+            backbone=self.backbone, weights_file=self.weights_file, pre_trained=self.pre_trained,
             image_size=self.image_size, collapse_weight=self.collapse_weight, fake_source=self.fake_source,
             fakes_by_class=self.fakes_by_class, visualizer=False, **self.kwargs,
         )
@@ -287,5 +287,5 @@ class FitymiRunner(AnomalibRunner):
         return (
             f"{self.name}(collapse_weight={self.collapse_weight:g}, fakes={self.fake_source}, "
             f"fakes_by_class={self.fakes_by_class}, epochs={self.epochs}, data={data}, backbone={self.backbone}, "
-            f"weights={self.weights_file}, pretrained={self.pre_trained}, image_size={self.image_size}, {self.kwargs})"
+            f"weights={self.weights_file}, pre_trained={self.pre_trained}, image_size={self.image_size}, {self.kwargs})"
         )

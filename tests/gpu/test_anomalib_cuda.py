@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 pytestmark = GPU
 
-TINY_VIT = {"backbone": "vit_tiny_patch16_224", "pretrained": False, "image_size": 32, "frozen_blocks": 1,
+TINY_VIT = {"backbone": "vit_tiny_patch16_224", "pre_trained": False, "image_size": 32, "frozen_blocks": 1,
             "backbone_kwargs": {"patch_size": 8, "embed_dim": 32, "depth": 2, "num_heads": 2}}
 
 

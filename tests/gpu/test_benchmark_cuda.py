@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 pytestmark = GPU
 
 BUDGET = Budget(iterations=20, batch_size=32, eval_every=10)
-TINY_FITYMI = {"fake_source": "cutpaste", "backbone": "vit_tiny_patch16_224", "pretrained": False, "image_size": 16,
+TINY_FITYMI = {"fake_source": "cutpaste", "backbone": "vit_tiny_patch16_224", "pre_trained": False, "image_size": 16,
                "frozen_blocks": 0, "backbone_kwargs": {"patch_size": 4, "embed_dim": 32, "depth": 2, "num_heads": 2}}
 
 

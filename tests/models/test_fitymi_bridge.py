@@ -16,7 +16,7 @@ from anomalib_toll.runners import make_runner
 
 PER_CLASS_TRAIN, PER_CLASS_TEST, CLASSES = 12, 4, 10
 TINY_VIT = {
-    "backbone": "vit_tiny_patch16_224", "pretrained": False, "image_size": 16, "frozen_blocks": 0, "lr": 0.01,
+    "backbone": "vit_tiny_patch16_224", "pre_trained": False, "image_size": 16, "frozen_blocks": 0, "lr": 0.01,
     "backbone_kwargs": {"patch_size": 4, "embed_dim": 32, "depth": 2, "num_heads": 2},
 }
 
@@ -135,7 +135,7 @@ def test_a_missing_file_refuses_the_grid_before_any_data_is_read(monkeypatch, tm
     monkeypatch.setattr(grid, "cell_split", no_data)
     args = {**TINY_VIT, option: str(tmp_path / "missing.npy")}
     if option == "weights_file":
-        args["pretrained"] = True
+        args["pre_trained"] = True
     with pytest.raises(FileNotFoundError, match=r"missing\.npy"):
         run_benchmark("cifar10", ["fitymi_toll"], tmp_path / "out", classes=[0], seeds=[0, 1],
                       model_args={"fitymi_toll": args}, progress=False)

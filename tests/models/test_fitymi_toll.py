@@ -21,8 +21,8 @@ from anomalib_toll.models.image.fitymi_toll import torch_model  # noqa: E402
 from anomalib_toll.models.image.fitymi_toll.torch_model import (  # noqa: E402
     FitymiTollModel,
     collapse_term,
-    fitymi_toll_loss,
     knn_score,
+    loss_terms,
 )
 
 BIN = Path(sys.executable).parent
@@ -32,7 +32,7 @@ TINY = {"patch_size": 8, "embed_dim": 32, "depth": 2, "num_heads": 2}
 
 
 def tiny_model(**kwargs) -> FitymiTollModel:
-    kwargs = {"pretrained": False, "image_size": SIZE, "frozen_blocks": 1, "backbone_kwargs": TINY, **kwargs}
+    kwargs = {"pre_trained": False, "image_size": SIZE, "frozen_blocks": 1, "backbone_kwargs": TINY, **kwargs}
     return FitymiTollModel(TINY_NAME, **kwargs)
 
 
@@ -61,19 +61,18 @@ def test_collapse_term_is_zero_for_coinciding_normals_and_small_batches():
     assert collapse_term(z, torch.ones(5, dtype=torch.long)).item() == 0.0  # none: no NaN
 
 
-def test_loss_adds_the_weighted_collapse_term_to_the_cross_entropy():
+def test_loss_terms_are_the_cross_entropy_and_the_collapse_term_of_the_normals():
     torch.manual_seed(1)
     logits, z, labels = torch.randn(6, 2), torch.randn(6, 3), torch.tensor([0, 1, 0, 0, 1, 1])
-    ce = torch.nn.functional.cross_entropy(logits, labels)
-    torch.testing.assert_close(fitymi_toll_loss(logits, z, labels, collapse_weight=0.0), ce)
-    with_term = fitymi_toll_loss(logits, z, labels, collapse_weight=2.5, norm="inf")
-    torch.testing.assert_close(with_term, ce + 2.5 * collapse_term(z, labels, norm="inf"))
+    ce, collapse = loss_terms(logits, z, labels, norm="inf")
+    torch.testing.assert_close(ce, torch.nn.functional.cross_entropy(logits, labels))
+    torch.testing.assert_close(collapse, collapse_term(z, labels, norm="inf"))
 
 
 def test_frozen_blocks_get_no_gradient_and_the_rest_trains():
     torch.manual_seed(0)
     model = tiny_model(frozen_blocks=1)
-    model.loss(torch.rand(6, 3, SIZE, SIZE), torch.tensor([0, 0, 0, 1, 1, 1])).backward()
+    sum(model.loss_terms(torch.rand(6, 3, SIZE, SIZE), torch.tensor([0, 0, 0, 1, 1, 1]))).backward()
     assert all(p.grad is None and not p.requires_grad for p in model.vit.blocks[0].parameters())
     trained = [model.vit.patch_embed.proj.weight, model.vit.pos_embed, model.vit.cls_token,
                *model.vit.blocks[1].parameters(), model.vit.norm.weight, model.vit.head.weight]
@@ -104,7 +103,7 @@ def test_local_weights_load_into_the_backbone_and_the_head_is_new(tmp_path, suff
 
         save_file(state, str(path))
     torch.manual_seed(1)
-    loaded = tiny_model(pretrained=True, weights_file=str(path)).vit.state_dict()
+    loaded = tiny_model(pre_trained=True, weights_file=str(path)).vit.state_dict()
     for name, tensor in state.items():
         if not name.startswith("head."):
             torch.testing.assert_close(loaded[name], tensor, msg=name)
@@ -130,7 +129,7 @@ def test_missing_weights_fail_before_any_download_and_name_the_fix(monkeypatch, 
         FitymiToll()
     message = str(error.value)
     assert "weights_file" in message
-    assert "pretrained=False" in message
+    assert "pre_trained=False" in message
     assert "huggingface.co/timm/vit_base_patch16_224.orig_in21k" in message
     with pytest.raises(FileNotFoundError, match=r"missing\.npz"):
         FitymiToll(weights_file=str(tmp_path / "missing.npz"))
@@ -181,7 +180,7 @@ def test_cutpaste_changes_only_one_small_rectangle():
 
 def test_fitymi_is_fitymi_toll_without_the_collapse_term():
     kwargs = {
-        "backbone": TINY_NAME, "pretrained": False, "image_size": SIZE, "frozen_blocks": 1, "backbone_kwargs": TINY,
+        "backbone": TINY_NAME, "pre_trained": False, "image_size": SIZE, "frozen_blocks": 1, "backbone_kwargs": TINY,
     }
     assert Fitymi(**kwargs).model.collapse_weight == 0.0
     assert FitymiToll(**kwargs).model.collapse_weight == torch_model.DEFAULT_COLLAPSE_WEIGHT == 0.1
@@ -202,7 +201,6 @@ def test_loss_terms_are_the_cross_entropy_and_the_unweighted_collapse_term():
     embeddings = model.embed(images)
     torch.testing.assert_close(ce, torch.nn.functional.cross_entropy(model.vit.get_classifier()(embeddings), labels))
     torch.testing.assert_close(collapse, collapse_term(embeddings, labels))
-    torch.testing.assert_close(model.loss(images, labels), ce + 0.3 * collapse)
 
 
 @pytest.mark.parametrize("dataset", ["cifar10", "cifar100"])
@@ -215,7 +213,7 @@ def test_paper_configs_hold_fitymis_settings(dataset):
     data = config["data"]["init_args"]
     assert config["data"]["class_path"] == "anomalib_toll.models.PixelOneClass"
     assert (data["dataset"], data["train_batch_size"], config["trainer"]["max_epochs"]) == (dataset, 8, 30)
-    built = FitymiToll(**{**model, "pretrained": False, "backbone_kwargs": {"depth": 6}})
+    built = FitymiToll(**{**model, "pre_trained": False, "backbone_kwargs": {"depth": 6}})
     assert built.lr == 4e-4
     assert built.fake_source.endswith(f"{dataset}.npy")
 
@@ -225,7 +223,7 @@ def test_engine_mixes_fakes_in_and_keeps_a_bank_of_the_final_weights(folder_data
     from anomalib.engine import Engine
 
     torch.manual_seed(0)
-    model = FitymiToll(backbone=TINY_NAME, pretrained=False, image_size=SIZE, frozen_blocks=1, backbone_kwargs=TINY,
+    model = FitymiToll(backbone=TINY_NAME, pre_trained=False, image_size=SIZE, frozen_blocks=1, backbone_kwargs=TINY,
                        fake_source="cutpaste", lr=0.05)
     seen = []
     loss_terms = model.model.loss_terms
@@ -256,12 +254,12 @@ def test_benchmark_runner_trains_and_scores_the_split():
     from anomalib_toll.runners import make_runner
     from anomalib_toll.runners.fitymi import FitymiRunner
 
-    names = [make_runner(name, pretrained=False).name for name in ("fitymi", "FITYMI_Toll", "fitymi_toll_0.5")]
+    names = [make_runner(name, pre_trained=False).name for name in ("fitymi", "FITYMI_Toll", "fitymi_toll_0.5")]
     assert names == ["fitymi", "fitymi_toll", "fitymi_toll_0.5"]  # one column per collapse weight
-    assert make_runner("fitymi_toll_0.5", pretrained=False).collapse_weight == 0.5
-    assert make_runner("fitymi_toll", collapse_weight=1, pretrained=False).name == "fitymi_toll_1"
+    assert make_runner("fitymi_toll_0.5", pre_trained=False).collapse_weight == 0.5
+    assert make_runner("fitymi_toll", collapse_weight=1, pre_trained=False).name == "fitymi_toll_1"
     split = make_split("digits", normal_class=3)
-    runner = FitymiRunner(fake_source="cutpaste", backbone=TINY_NAME, pretrained=False, image_size=16, device="cpu",
+    runner = FitymiRunner(fake_source="cutpaste", backbone=TINY_NAME, pre_trained=False, image_size=16, device="cpu",
                           backbone_kwargs={**TINY, "patch_size": 4}, frozen_blocks=0, lr=0.01, epochs=None)
     runner.fit(split, seed=0, budget=Budget(iterations=30, batch_size=16))
     n_normal = len(split.x_train) + int((split.y_val == 0).sum())  # FITYMI's data: every normal training image
@@ -274,7 +272,7 @@ def test_benchmark_runner_trains_and_scores_the_split():
 def test_cli_trains_one_epoch_and_reports_image_auroc(folder_dataset, tmp_path):
     args = [
         str(BIN / "anomalib"), "train", "--model", "FitymiToll", "--model.backbone", TINY_NAME,
-        "--model.pretrained", "false", "--model.image_size", str(SIZE), "--model.frozen_blocks", "1",
+        "--model.pre_trained", "false", "--model.image_size", str(SIZE), "--model.frozen_blocks", "1",
         "--model.backbone_kwargs", '{"patch_size": 8, "embed_dim": 32, "depth": 2, "num_heads": 2}',
         "--model.fake_source", "cutpaste", *folder_args(folder_dataset), "--trainer.max_epochs", "1",
         "--trainer.accelerator", "cpu", "--default_root_dir", str(tmp_path),

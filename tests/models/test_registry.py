@@ -11,7 +11,7 @@ from anomalib_toll.models import MODELS, Fitymi, FitymiToll, Toll
 from anomalib_toll.models.image.fitymi_toll.torch_model import DEFAULT_COLLAPSE_WEIGHT
 
 TINY_VIT = {
-    "backbone": "vit_tiny_patch16_224", "pretrained": False, "image_size": 32, "frozen_blocks": 0,
+    "backbone": "vit_tiny_patch16_224", "pre_trained": False, "image_size": 32, "frozen_blocks": 0,
     "backbone_kwargs": {"depth": 1, "embed_dim": 16, "num_heads": 2, "patch_size": 8},
 }
 

@@ -42,7 +42,7 @@ from anomalib.pre_processing import PreProcessor
 from anomalib.visualization import Visualizer
 from lightning.pytorch.utilities.types import STEP_OUTPUT
 from torch import Tensor
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import Dataset
 from torchvision.transforms.v2 import (
     CenterCrop,
     Compose,
@@ -53,6 +53,7 @@ from torchvision.transforms.v2 import (
     Transform,
 )
 
+from anomalib_toll.models.image.fitymi_toll.feature_bank import FeatureBank
 from anomalib_toll.models.image.fitymi_toll.torch_model import (
     DEFAULT_BACKBONE,
     DEFAULT_COLLAPSE_WEIGHT,
@@ -66,7 +67,6 @@ if TYPE_CHECKING:
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
-BANK_BATCH = 256
 
 
 class FitymiPreProcessor(PreProcessor):
@@ -105,7 +105,7 @@ class FitymiToll(AnomalibModule):
         weights_file (str | None): Local weights (``.safetensors``, ``.pth`` or Google's
             ``.npz``); ``None`` uses timm's cache or the hub, and fails at once, with what
             to download, when neither is available. Defaults to ``None``.
-        pretrained (bool): ``False`` initialises the ViT randomly. Defaults to ``True``.
+        pre_trained (bool): ``False`` initialises the ViT randomly. Defaults to ``True``.
         frozen_blocks (int): Leading encoder blocks kept frozen. Defaults to ``6``.
         image_size (int): Crop size fed to the ViT. Defaults to ``224``.
         resize_size (int | None): Resize before cropping; ``None`` is
@@ -137,7 +137,7 @@ class FitymiToll(AnomalibModule):
         self,
         backbone: str = DEFAULT_BACKBONE,
         weights_file: str | None = None,
-        pretrained: bool = True,
+        pre_trained: bool = True,
         frozen_blocks: int = 6,
         image_size: int = 224,
         resize_size: int | None = None,
@@ -172,12 +172,12 @@ class FitymiToll(AnomalibModule):
         self.fake_source = str(fake_source)  # read in on_fit_start: predicting from a checkpoint needs no fakes
         self.fakes_by_class = fakes_by_class
         self.model: FitymiTollModel = FitymiTollModel(
-            backbone, weights_file, pretrained, frozen_blocks, image_size, k, collapse_weight, norm, dropout,
+            backbone, weights_file, pre_trained, frozen_blocks, image_size, k, collapse_weight, norm, dropout,
             backbone_kwargs,
         )
         self.fakes: FakeSource | None = None
         self.loss_history: list[Tensor] = []  # per training step: (cross-entropy, collapse term), unweighted
-        self._bank_step: int | None = None  # global step of the weights the bank was computed with
+        self.bank = FeatureBank()  # when the kNN bank is rebuilt, and how
 
     def configure_pre_processor(  # type: ignore[override]  # FITYMI crops squares: one int, not anomalib's (h, w)
         self, image_size: int | None = None,
@@ -278,72 +278,26 @@ class FitymiToll(AnomalibModule):
             return torch.empty(0, 2)
         return torch.stack(self.loss_history).float().cpu()
 
-    def _bank_dataset(self) -> Dataset | None:
-        datamodule = getattr(self.trainer, "datamodule", None) if self._trainer is not None else None
-        dataset = getattr(datamodule, "train_data", None)
-        if dataset is None and self._trainer is not None and self.trainer.train_dataloader is not None:
-            dataset = self.trainer.train_dataloader.dataset
-        return dataset
-
-    @torch.no_grad()
     def update_feature_bank(self, dataset: Dataset | None = None, max_batches: int | None = None) -> None:
-        """Embed the normal training images (evaluation transform, eval mode) into the kNN bank.
-
-        Args:
-            dataset: anomalib dataset of normal images; ``None`` takes the data module's
-                training set. Defaults to ``None``.
-            max_batches: Embed only this many batches (sanity checks). Defaults to ``None``.
-        """
-        dataset = dataset if dataset is not None else self._bank_dataset()
-        if dataset is None:
-            msg = "no training images to build the feature bank from: pass a dataset or train with a data module."
-            raise RuntimeError(msg)
-        collate = getattr(dataset, "collate_fn", None)
-        loader = DataLoader(dataset, batch_size=BANK_BATCH, shuffle=False, collate_fn=collate)
-        was_training = self.model.training
-        self.model.eval()
-        embeddings = []
-        for index, batch in enumerate(loader):
-            if max_batches is not None and index >= max_batches:
-                break
-            images = batch.image.to(self.device)
-            pre_processor = cast("PreProcessor | None", self.pre_processor)  # anomalib types it as an nn.Module
-            if pre_processor is not None:
-                images = pre_processor.transform(images) if pre_processor.transform else images
-            embeddings.append(self.model.embed(images).float())
-        self.model.set_feature_bank(torch.cat(embeddings))
-        self.model.train(was_training)
-
-    def _refresh_bank(self) -> None:
-        """Rebuild the bank if the weights changed since it was built (and training data exist)."""
-        if self._trainer is None or self._bank_dataset() is None:
-            return  # e.g. predicting from a checkpoint: use the stored bank
-        if self.trainer.sanity_checking:
-            self.update_feature_bank(max_batches=1)
-            self._bank_step = None
-        elif self._bank_step != self.trainer.global_step:
-            self.update_feature_bank()
-            self._bank_step = self.trainer.global_step
+        """Embed the normal training images into the kNN bank (:meth:`FeatureBank.build`)."""
+        self.bank.build(self, dataset, max_batches)
 
     def on_validation_start(self) -> None:
         """Score validation images against a bank computed with the current weights."""
-        self._refresh_bank()
+        self.bank.refresh(self)
 
     def on_test_start(self) -> None:
         """Score test images against a bank computed with the current weights."""
-        self._refresh_bank()
+        self.bank.refresh(self)
 
     def on_train_end(self) -> None:
         """Leave the trained model with a current bank (for scoring outside a trainer)."""
-        self._refresh_bank()
+        self.bank.refresh(self)
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         """Save a bank that matches the saved weights."""
         super().on_save_checkpoint(checkpoint)
-        stale = self._trainer is not None and self._bank_step != self.trainer.global_step
-        if stale and not self.trainer.sanity_checking:
-            self._refresh_bank()
-            checkpoint["state_dict"]["model.feature_bank"] = self.model.feature_bank
+        self.bank.save(self, checkpoint)
 
     def validation_step(self, batch: Batch, *args, **kwargs) -> STEP_OUTPUT:
         """Score a validation batch by kNN, as in testing; anomalib's evaluator computes the image AUROC."""

@@ -11,7 +11,7 @@ the final LayerNorm) to its ``k`` nearest neighbours among the normal training i
 Example:
     >>> import torch
     >>> tiny = {"patch_size": 8, "embed_dim": 32, "depth": 2, "num_heads": 2}
-    >>> model = FitymiTollModel("vit_tiny_patch16_224", pretrained=False, image_size=32,
+    >>> model = FitymiTollModel("vit_tiny_patch16_224", pre_trained=False, image_size=32,
     ...                         frozen_blocks=1, backbone_kwargs=tiny)
     >>> embeddings, logits = model(torch.rand(4, 3, 32, 32))
     >>> model.set_feature_bank(embeddings.detach())
@@ -107,20 +107,6 @@ def loss_terms(logits: Tensor, embeddings: Tensor, labels: Tensor, norm: int | s
     return F.cross_entropy(logits.float(), labels), collapse_term(embeddings, labels, norm)
 
 
-def fitymi_toll_loss(
-    logits: Tensor,
-    embeddings: Tensor,
-    labels: Tensor,
-    collapse_weight: float = DEFAULT_COLLAPSE_WEIGHT,
-    norm: int | str = 2,
-) -> Tensor:
-    """Cross-entropy over normal/fake plus ``collapse_weight`` × :func:`collapse_term`."""
-    ce, collapse = loss_terms(logits, embeddings, labels, norm)
-    if collapse_weight == 0:  # plain FITYMI
-        return ce
-    return ce + collapse_weight * collapse
-
-
 def _offline() -> bool:
     flag = os.environ.get("HF_HUB_OFFLINE", "")
     return flag.strip().lower() in {"1", "true", "yes", "on"}
@@ -163,7 +149,7 @@ def how_to_get_weights(backbone: str) -> str:
     return (
         f"Download the checkpoint on a machine with internet ({where}) and pass its path as "
         "weights_file (CLI: --model.weights_file PATH; .safetensors, .pth or .npz), "
-        "or pass pretrained=False for a randomly initialised ViT."
+        "or pass pre_trained=False for a randomly initialised ViT."
     )
 
 
@@ -205,7 +191,7 @@ def resolve_weights(backbone: str, weights_file: str | os.PathLike | None) -> st
 def create_backbone(
     backbone: str = DEFAULT_BACKBONE,
     weights_file: str | os.PathLike | None = None,
-    pretrained: bool = True,
+    pre_trained: bool = True,
     image_size: int = 224,
     dropout: float = 0.1,
     backbone_kwargs: dict[str, Any] | None = None,
@@ -221,8 +207,8 @@ def create_backbone(
     Args:
         backbone: timm model name. Defaults to ``"vit_base_patch16_224.orig_in21k"``.
         weights_file: Local ``.safetensors``, ``.pth`` or ``.npz`` (Google's format);
-            unused when ``pretrained`` is ``False``. Defaults to ``None`` (timm's cache or the hub).
-        pretrained: Load pretrained weights. Defaults to ``True``.
+            unused when ``pre_trained`` is ``False``. Defaults to ``None`` (timm's cache or the hub).
+        pre_trained: Load pretrained weights. Defaults to ``True``.
         image_size: Input size; position embeddings are resampled to it. Defaults to ``224``.
         dropout: Dropout rate of the embeddings and MLPs. Defaults to ``0.1``.
         backbone_kwargs: More ``timm.create_model`` arguments (e.g. ``depth``). Defaults to ``None``.
@@ -231,12 +217,12 @@ def create_backbone(
         "img_size": image_size, "global_pool": "token", "pos_drop_rate": dropout, "drop_rate": 0.0,
     }
     kwargs.update(backbone_kwargs or {})
-    if pretrained:
+    if pre_trained:
         file = resolve_weights(backbone, weights_file)
         if file is not None:
             kwargs["pretrained_cfg_overlay"] = {"file": file, "custom_load": file.endswith(".npz")}
     # timm types every model as nn.Module; FITYMI's backbones are ViTs (blocks, CLS-token head)
-    vit = cast("VisionTransformer", timm.create_model(backbone, pretrained=pretrained, num_classes=2, **kwargs))
+    vit = cast("VisionTransformer", timm.create_model(backbone, pretrained=pre_trained, num_classes=2, **kwargs))
     for module in vit.modules():
         if isinstance(module, Mlp):
             module.drop1.p = module.drop2.p = dropout
@@ -249,7 +235,7 @@ class FitymiTollModel(nn.Module):
     Args:
         backbone: timm ViT name. Defaults to ``"vit_base_patch16_224.orig_in21k"``.
         weights_file: Local weights file. Defaults to ``None``.
-        pretrained: Load pretrained weights. Defaults to ``True``.
+        pre_trained: Load pretrained weights. Defaults to ``True``.
         frozen_blocks: Leading encoder blocks kept frozen (embeddings, later blocks, final
             norm and head train). Defaults to ``6``.
         image_size: Input size. Defaults to ``224``.
@@ -264,7 +250,7 @@ class FitymiTollModel(nn.Module):
         self,
         backbone: str = DEFAULT_BACKBONE,
         weights_file: str | os.PathLike | None = None,
-        pretrained: bool = True,
+        pre_trained: bool = True,
         frozen_blocks: int = 6,
         image_size: int = 224,
         k: int = 2,
@@ -276,7 +262,7 @@ class FitymiTollModel(nn.Module):
         super().__init__()
         collapse_weight = check_number("collapse_weight", collapse_weight, minimum=0.0)
         k = check_positive_int("k", k)
-        self.vit = create_backbone(backbone, weights_file, pretrained, image_size, dropout, backbone_kwargs)
+        self.vit = create_backbone(backbone, weights_file, pre_trained, image_size, dropout, backbone_kwargs)
         if not 0 <= frozen_blocks <= len(self.vit.blocks):
             msg = f"frozen_blocks must be in 0..{len(self.vit.blocks)} for {backbone}, got {frozen_blocks}."
             raise ValueError(msg)
@@ -303,11 +289,6 @@ class FitymiTollModel(nn.Module):
         """Cross-entropy and the unweighted collapse term of a batch of normal (0) and fake (1) images."""
         embeddings = self.embed(images)
         return loss_terms(self.vit.get_classifier()(embeddings), embeddings, labels, self.norm)
-
-    def loss(self, images: Tensor, labels: Tensor) -> Tensor:
-        """FITYMI(+Toll) loss of a batch of normal (0) and fake (1) images."""
-        ce, collapse = self.loss_terms(images, labels)
-        return ce if self.collapse_weight == 0 else ce + self.collapse_weight * collapse
 
     def set_feature_bank(self, embeddings: Tensor) -> None:
         """Store the normal training images' embeddings, ``(M, D)``, as the kNN bank."""
