@@ -13,7 +13,7 @@ Sections, in order (GPU mode):
 1. ``tests``: ``pytest -m gpu tests/gpu`` (CPU/GPU parity of B.1-B.3, every precision mode,
    anomalib ``Engine`` on the GPU, benchmark cells on the GPU); limit 240 s.
 2. ``throughput``: training samples/s of the paper's B.1 (1x28x28) and B.2 (3x32x32) networks
-   on synthetic tensors, in fp32, bf16-mixed and 16-mixed, at batch 128 (the README's CPU
+   on synthetic tensors, in fp32, bf16-mixed and 16-mixed, at batch 128 (docs/results.md's CPU
    figures) and at the paper's batch (MNIST 1000, CIFAR-10 50); B.1 scoring images/s; 90 s.
 3. ``fitymi``: FITYMI+Toll with a randomly initialised ViT-B/16 at 224 px
    (``vit_base_patch16_224``, ``pre_trained=False``, 6 frozen blocks), 50 timed training steps

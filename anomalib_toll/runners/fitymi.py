@@ -103,7 +103,7 @@ class FitymiRunner(AnomalibRunner):
 
     Args:
         collapse_weight: Weight of the collapse term; ``0`` is plain FITYMI (``name``
-            ``fitymi``). Defaults to the model's measured default (see the model README).
+            ``fitymi``). Defaults to the model's measured default (docs/results.md).
         fake_source: ``"perlin"``, ``"cutpaste"`` (synthetic: the results say "not the
             paper's fakes") or a fakes ``.npy`` / image folder. Defaults to ``"perlin"``.
         fakes_by_class: The file is FITYMI's release (one block per class, each as large

@@ -115,7 +115,7 @@ class FitymiToll(AnomalibModule):
         momentum (float): SGD momentum. Defaults to ``0.0``.
         k (int): Nearest neighbours in the score. Defaults to ``2``.
         collapse_weight (float): Weight of the collapse term; ``0`` is plain FITYMI.
-            Defaults to ``0.1``, chosen from measurements (see the README).
+            Defaults to ``0.1``, chosen from measurements (docs/results.md).
         norm (int | str): Norm of the collapse term, 1, 2 or "inf". Defaults to ``2``.
         fake_source (str): ``"perlin"``, ``"cutpaste"`` or a ``.npy`` / image folder of
             fakes. Defaults to ``"perlin"``.

@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 DEFAULT_BACKBONE = "vit_base_patch16_224.orig_in21k"
 # The paper gives no weight for the collapse term. Measured on ViT-B/16 at 224 px (random
 # weights, 8 + 8 images): at weight 1 its gradient on the trainable weights is ~7× the
-# cross-entropy's, at 0.1 ~0.7× (see the model README, "The collapse weight").
+# cross-entropy's, at 0.1 ~0.7× (docs/results.md, "FITYMI+Toll: the collapse weight").
 DEFAULT_COLLAPSE_WEIGHT = 0.1
 GOOGLE_VIT_B16 = "https://storage.googleapis.com/vit_models/imagenet21k/ViT-B_16.npz"
 HUB_PROBE_TIMEOUT = 3.0  # seconds; only spent when no weights are given or cached
@@ -240,7 +240,7 @@ class FitymiTollModel(nn.Module):
             norm and head train). Defaults to ``6``.
         image_size: Input size. Defaults to ``224``.
         k: Nearest neighbours in the score. Defaults to ``2``.
-        collapse_weight: Weight of the collapse term; ``0`` is plain FITYMI. Defaults to ``0.1`` (see the README).
+        collapse_weight: Weight of the collapse term; ``0`` is plain FITYMI. Defaults to ``0.1`` (docs/results.md).
         norm: Norm of the collapse term, 1, 2 or "inf". Defaults to ``2``.
         dropout: Embedding and MLP dropout. Defaults to ``0.1``.
         backbone_kwargs: More ``timm.create_model`` arguments. Defaults to ``None``.
