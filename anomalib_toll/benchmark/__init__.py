@@ -6,7 +6,8 @@ Example:
     >>> from anomalib_toll.benchmark import run_benchmark
 """
 
-from anomalib_toll.benchmark.grid import BenchmarkError, Cell, run_benchmark, run_cell
+from anomalib_toll.benchmark.cell import Cell, run_cell
+from anomalib_toll.benchmark.grid import BenchmarkError, run_benchmark
 from anomalib_toll.benchmark.store import ResultStore
 from anomalib_toll.record import Row
 

@@ -26,7 +26,7 @@ from anomalib_toll.record import Row
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from anomalib_toll.benchmark.grid import Cell
+    from anomalib_toll.benchmark.cell import Cell
 
 
 class RunInterrupted(KeyboardInterrupt):

@@ -291,19 +291,19 @@ def test_bad_model_args_are_named_before_any_work(tmp_path, model_args, match):
 
 
 def test_download_flag_reaches_the_data_loader(tmp_path, monkeypatch):
-    from anomalib_toll.benchmark import grid
+    from anomalib_toll.benchmark import cell
 
     seen = {}
-    real = grid.make_split
+    real = cell.make_split
 
     def spy(dataset, normal_class, split_seed, **kwargs):
         seen.update(kwargs)
         return real(dataset, normal_class, split_seed)
 
-    monkeypatch.setattr(grid, "make_split", spy)
-    grid._split.cache_clear()
+    monkeypatch.setattr(cell, "make_split", spy)
+    cell._split.cache_clear()
     run_benchmark("digits", ["iforest"], tmp_path, classes=[2], budget=TINY, progress=False, download=True)
-    grid._split.cache_clear()
+    cell._split.cache_clear()
     assert seen["download"] is True
 
 

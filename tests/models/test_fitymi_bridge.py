@@ -9,7 +9,7 @@ import pytest
 pytest.importorskip("anomalib", reason="the anomalib extra is not installed")
 pytest.importorskip("timm", reason="timm is not installed")
 
-from anomalib_toll.benchmark import grid, run_benchmark
+from anomalib_toll.benchmark import cell, grid, run_benchmark
 from anomalib_toll.models.data import fakes as fakes_module
 from anomalib_toll.protocol import Budget, make_split
 from anomalib_toll.runners import make_runner
@@ -131,7 +131,8 @@ def test_a_missing_file_refuses_the_grid_before_any_data_is_read(monkeypatch, tm
     def no_data(*_args, **_kwargs):
         pytest.fail("data were read before the missing file was reported")
 
-    monkeypatch.setattr(grid, "make_split", no_data)
+    monkeypatch.setattr(cell, "make_split", no_data)
+    monkeypatch.setattr(cell, "cell_split", no_data)
     monkeypatch.setattr(grid, "cell_split", no_data)
     args = {**TINY_VIT, option: str(tmp_path / "missing.npy")}
     if option == "weights_file":
