@@ -148,7 +148,8 @@ def run_cell(cell: Cell) -> tuple[Row, Scores | None]:
         n_test_normal=int((split.y_test == 0).sum()), n_test_anomalous=int((split.y_test == 1).sum()),
         input_shape="x".join(map(str, split.x_test.shape[1:])), versions=library_versions(),
         training=runner.training,
-        class_name=split.class_name, criteria=criteria_summary(runner, split), error="", **metrics,
+        class_name=split.class_name, family=split.family, criteria=criteria_summary(runner, split), error="",
+        **metrics,
     )
     return row, ({"scores": scores, "labels": split.y_test} if cell.keep_scores else None)
 

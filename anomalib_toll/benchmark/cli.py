@@ -5,7 +5,9 @@
 Example:
     $ anomalib-toll benchmark --dataset arrhythmia --models toll,iforest,ocsvm --seeds 1 --output results/arr
     $ anomalib-toll benchmark --dataset mvtec --category bottle --data_root ~/datasets/MVTecAD --models toll,padim
-    $ anomalib-toll benchmark --dataset tabular --data_root ~/adbench --models toll,iforest,ecod --protocol adbench
+    $ anomalib-toll benchmark --dataset tabular --data_root ~/tables --models toll,iforest,ecod --protocol adbench
+    $ anomalib-toll benchmark --dataset adbench --data_root ~/ADBench/adbench/datasets --category classical,cv_vit \
+        --max_rows 50000 --models toll,iforest,ecod,knn --seeds 3
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ class GridOptions(TypedDict, total=False):
     download: bool
     vary_split: bool
     data_options: dict[str, Any] | None
+    max_rows: int | None
 
 
 def benchmark(
@@ -38,6 +41,7 @@ def benchmark(
     model_args: dict[str, dict] | None = None,
     classes: list[int] | None = None,
     category: str | None = None,
+    max_rows: int | None = None,
     seeds: int = 1,
     protocol: Literal["paper", "clean", "synthetic", "adbench"] = "paper",
     iterations: int = 2000,
@@ -55,6 +59,7 @@ def benchmark(
     workers: int | None = None,
     executor: Literal["local", "ray"] = "local",
     output: Path = Path("results/benchmark"),
+    plot_category: str | None = None,
 ) -> None:
     """Run a dataset × class × seed × model grid and write results, tables and plots.
 
@@ -68,16 +73,20 @@ def benchmark(
             your images from ``data_root`` (normal/ and abnormal/, the MVTec layout, or the ``*_dir``
             flags); ``mvtec`` and ``visa`` read a category through anomalib's ``MVTecAD`` / ``Visa``;
             ``tabular`` reads ODDS ``.mat`` / ADBench ``.npz`` files (``X``, ``y``): ``data_root`` is a
-            file or a folder whose every file is a data set of the grid.
+            file or a folder whose every file is a data set of the grid; ``adbench`` reads ADBench's
+            ``datasets`` folder (``Classical/6_cardio.npz``, ``CV_by_ViT/...``) by ADBench's names.
         models: Comma-separated: toll, toll_beta0, fitymi, fitymi_toll (fitymi_toll_0.3: another collapse
-            weight, one column each), iforest, ocsvm, kde, ecod,
+            weight, one column each), iforest, ocsvm, kde, ecod, knn,
             autoencoder, vae, deepsvdd, any anomalib model by its name (padim, ganomaly, patchcore, ...),
             or class paths (pyod.models.lof.LOF, anomalib.models.Cfa).
         model_args: Keyword arguments per model, e.g.
             ``'{"toll": {"latent_dim": 8}, "iforest": {"n_estimators": 50}}'``.
         classes: Normal classes (default: all classes of the dataset; Arrhythmia has one).
         category: Classes by name instead, comma-separated: MVTec AD / VisA categories
-            (``bottle,cable``) or table file names (``cardio.mat``).
+            (``bottle,cable``), table file names (``cardio.mat``), or ADBench names and families
+            (``cardio,thyroid``, ``classical``, ``cv_vit``, ``cv_resnet18``, ``nlp_bert``, ``nlp_roberta``).
+        max_rows: adbench: skip the data sets holding more rows (ADBench's largest hold 600k),
+            saying which.
         seeds: Number of seeds, 0..seeds-1.
         protocol: ``paper`` selects checkpoints on labelled validation data, ``clean`` on
             held-out normal samples only, ``synthetic`` on held-out normals against synthetic
@@ -107,6 +116,9 @@ def benchmark(
             per core for the small networks of Arrhythmia and digits, else 1).
         executor: ``local`` processes, or ``ray`` for a cluster (pip install 'anomalib-toll[ray]').
         output: Folder for results, summary and plots.
+        plot_category: Classes (names, comma-separated) drawn as ROC / histogram small multiples
+            (default: the first 6). With many data sets the summary plots are a heatmap and the
+            critical-difference diagram ``cd.png``.
     """
     if classes is not None and category is not None:
         msg = f"give classes ({classes}) or category ({category!r}), not both."
@@ -115,16 +127,17 @@ def benchmark(
                     "normal_test_dir": normal_test_dir, "mask_dir": mask_dir}
     run_grid(
         dataset, models.split(","), output, model_args=model_args,
+        plot_classes=[c.strip() for c in plot_category.split(",")] if plot_category else None,
         classes=[c.strip() for c in category.split(",")] if category is not None else classes, seeds=seeds,
         protocol=protocol, iterations=iterations, batch_size=batch_size, eval_every=eval_every, vary_split=vary_split,
         data_root=data_root, download=download, device=device, workers=workers, executor=executor,
-        data_options={key: value for key, value in data_options.items() if value is not None},
+        data_options={key: value for key, value in data_options.items() if value is not None}, max_rows=max_rows,
     )
 
 
 def run_grid(
     dataset: str, models: list[str], output: Path, *, seeds: int, iterations: int, batch_size: int | None,
-    eval_every: int, **options: Unpack[GridOptions],
+    eval_every: int, plot_classes: list[str] | None = None, **options: Unpack[GridOptions],
 ) -> None:
     """Run a grid, then write and print the summary and plots (also after failed cells, then exit 1)."""
     from anomalib_toll.benchmark.failures import interrupted, remove_if_empty
@@ -136,6 +149,19 @@ def run_grid(
 
     budget = Budget(iterations=iterations, batch_size=batch_size, eval_every=eval_every)
     seeds = check_positive_int("seeds", seeds)
+    spec = get_dataset(dataset)
+    notes = []
+    if (max_rows := options.get("max_rows")) is not None:
+        options["max_rows"] = max_rows = check_positive_int("max_rows", max_rows)
+        _, skipped = spec.select_classes(options.get("classes"), options.get("data_root"), max_rows)
+        if skipped:
+            notes.append(f"Left out by --max_rows {max_rows}: "
+                         + ", ".join(f"{name} ({rows:,} rows)" for name, rows in skipped) + ".")
+            print(f"{dataset}: {notes[-1]}")
+    if plot_classes and (unknown := sorted(set(plot_classes) - set(spec.class_names(options.get("data_root"))))):
+        msg = (f"plot_category names {unknown}, which {dataset} does not have; its {spec.class_label} names are "
+               f"{spec.class_names(options.get('data_root'))}.")
+        raise ValueError(msg)
     failed = None
     existed = Path(output).exists()
     try:
@@ -147,13 +173,13 @@ def run_grid(
     except BaseException:
         remove_if_empty(output, existed)  # a run that failed before its first cell leaves no empty folder
         raise
-    spec = get_dataset(dataset)
     class_names = spec.class_names(options.get("data_root"))
     adbench = options.get("protocol") == "adbench"
     title = f"{dataset} benchmark, ADBench protocol" if adbench else f"{dataset} one-class benchmark"
-    summary = summary_markdown(rows, title, class_names, spec.class_label, spec.rank_across)
+    summary = summary_markdown(rows, title, class_names, spec.class_label, spec.rank_across, notes)
     (output / "summary.md").write_text(summary)
-    plots = write_plots([r for r in rows if not r.error], output, class_names, spec.class_label)
+    plots = write_plots([r for r in rows if not r.error], output, class_names, spec.class_label, plot_classes,
+                        spec.rank_across)
     print(summary)
     print(f"results: {output / 'results.csv'}, {output / 'results.json'}, {output / 'summary.md'}, "
           + ", ".join(str(p) for p in plots))

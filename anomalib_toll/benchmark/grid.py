@@ -69,13 +69,15 @@ def make_grid(
     budget: Budget = Budget(),
     model_args: dict[str, dict[str, Any]] | None = None,
     data_options: dict[str, Any] | None = None,
+    max_rows: int | None = None,
     **cell_options: Unpack[CellOptions],
 ) -> list[Cell]:
     """The cells of a grid, every argument checked before any work (unknown model, bad option, class).
 
-    ``classes`` holds class indices or names (``"bottle"``, a table's file name); ``None``
-    is every class of the data set (every file of a folder of tables). ``data_options``
-    go to the data set's reader (``image_size``, a folder's directories).
+    ``classes`` holds class indices or names (``"bottle"``, a table's file name, an ADBench
+    name or family); ``None`` is every class of the data set (every file of a folder of
+    tables). ``data_options`` go to the data set's reader (``image_size``, a folder's
+    directories); ``max_rows`` leaves out the tables holding more rows (ADBench).
     """
     spec = get_dataset(dataset)
     check_protocol(protocol)
@@ -85,7 +87,6 @@ def make_grid(
         msg = f"dataset {dataset!r} takes no data option {', '.join(unknown)} ({takes})."
         raise ValueError(msg)
     frozen = tuple((key, tuple(v) if isinstance(v, list) else v) for key, v in sorted(data_options.items()))
-    names = spec.class_names(cell_options.get("data_root"))
     models = checks.fold_duplicates("models", [m.strip() for m in models if m.strip()])
     if not models:
         msg = "models must name at least one model, e.g. 'toll,iforest'."
@@ -101,14 +102,8 @@ def make_grid(
                 "not a model's."
             )
             raise ValueError(msg)
-    requested = list(classes) if classes is not None else list(range(len(names)))
-    if bad := [c for c in requested if isinstance(c, str) and c not in names]:
-        msg = f"no {spec.class_label} {bad} in {dataset}; its {spec.class_label} names are {names}."
-        raise ValueError(msg)
-    indices = checks.fold_duplicates("classes", [names.index(c) if isinstance(c, str) else c for c in requested])
-    if out_of_range := [c for c in indices if not 0 <= c < len(names)]:
-        msg = f"classes must be in 0..{len(names) - 1} for {dataset}, got {out_of_range}."
-        raise ValueError(msg)
+    requested = checks.fold_duplicates("classes", classes) if classes is not None else None
+    indices, _ = spec.select_classes(requested, cell_options.get("data_root"), max_rows)
     seeds = checks.fold_duplicates("seeds", seeds)
     cell_options["device"] = checks.check_device(cell_options.get("device"))
     if not seeds or not indices:
@@ -141,20 +136,22 @@ def run_benchmark(
     download: bool = False,
     vary_split: bool = False,
     data_options: dict[str, Any] | None = None,
+    max_rows: int | None = None,
 ) -> list[Row]:
     """Run every missing cell of the grid, appending each result to the store (``output/results.jsonl``).
 
     ``classes=None`` runs every class of the dataset (every file of a folder of tables);
     ``model_args`` maps a model name of ``models`` to its keyword arguments;
     ``data_options`` go to the data set's reader (``image_size``, a folder's
-    directories); ``download`` lets torchvision or anomalib fetch a missing image data
-    set into ``data_root``; ``workers=None`` uses one process per core for small networks
-    (Arrhythmia, digits, tables) and one process otherwise (the CLI's default).
+    directories); ``max_rows`` leaves out tables holding more rows (ADBench); ``download``
+    lets torchvision or anomalib fetch a missing image data set into ``data_root``;
+    ``workers=None`` uses one process per core for small networks (Arrhythmia, digits,
+    tables) and one process otherwise (the CLI's default).
     """
     check_executor(executor)
     workers = checks.check_workers(workers, executor)
     grid = make_grid(
-        dataset, models, classes, seeds, protocol, budget, model_args, data_options,
+        dataset, models, classes, seeds, protocol, budget, model_args, data_options, max_rows,
         data_root=data_root, device=device, download=download, vary_split=vary_split,
     )
     checks.check_output(output)

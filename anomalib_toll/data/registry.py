@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Literal
 
+from anomalib_toll.data.adbench import adbench_family, adbench_names, load_adbench, select_tables
 from anomalib_toll.data.anomalib_layouts import (
     MVTEC_CATEGORIES,
     VISA_CATEGORIES,
@@ -60,6 +61,7 @@ from anomalib_toll.data.tables import load_table, table_names
 
 if TYPE_CHECKING:
     import os
+    from collections.abc import Iterable
 
     import numpy as np
 
@@ -67,6 +69,8 @@ Metric = Literal["auroc", "f1"]
 SplitKind = Literal["official", "labelled", "fixed"]
 Reader = Callable[..., "ImageSet | FixedSplit | tuple[np.ndarray, np.ndarray]"]
 """``read(data_root, download, **options)``: ``options`` are the entry's ``options`` (and ``category``)."""
+Selector = Callable[..., "tuple[tuple[str, ...], tuple[tuple[str, int], ...]]"]
+"""``select(data_root, selection, max_rows)``: the class names a selection stands for, and ``(name, rows)`` skipped."""
 IMAGE_OPTIONS = ("image_size",)
 FOLDER_OPTIONS = ("normal_dir", "abnormal_dir", "normal_test_dir", "mask_dir", "image_size")
 
@@ -100,6 +104,9 @@ class DatasetSpec:
     a result recorded beside ``metric`` and AUROC (``aupr``, ``f1_at_rate``);
     ``class_label`` names a class in reports; ``rank_across`` adds the average rank of
     each model across the classes to the summary (each class is a data set of its own).
+    ``select`` lets a selection name groups of classes (ADBench's families) and skip
+    classes above a row count; ``family`` names the group a class belongs to (recorded
+    with each result).
     """
 
     name: str
@@ -117,6 +124,8 @@ class DatasetSpec:
     extra_metrics: tuple[str, ...] = ()
     class_label: str = "normal class"
     rank_across: bool = False
+    select: Selector | None = None
+    family: Callable[[str | os.PathLike | None, str], str] | None = None
 
     @property
     def n_classes(self) -> int:
@@ -126,6 +135,43 @@ class DatasetSpec:
     def class_names(self, data_root: str | os.PathLike | None = None) -> tuple[str, ...]:
         """The classes: the fixed list, or those found under ``data_root`` (e.g. the files of a folder)."""
         return self.classes if self.list_classes is None else self.list_classes(data_root)
+
+    def select_classes(
+        self, classes: Iterable[int | str] | None = None, data_root: str | os.PathLike | None = None,
+        max_rows: int | None = None,
+    ) -> tuple[list[int], tuple[tuple[str, int], ...]]:
+        """Indices (into :meth:`class_names`) of the classes asked for, and ``(name, rows)`` of those skipped.
+
+        ``classes`` holds indices or names (``"bottle"``, a table's file name; with ``select``
+        also group names such as ADBench's ``classical``); ``None`` is every class. Only data
+        sets with ``select`` take ``max_rows``: classes holding more rows are skipped.
+
+        Raises:
+            ValueError: an unknown name or an index out of range (naming the valid ones), or
+                ``max_rows`` for a data set without ``select``.
+        """
+        if max_rows is not None and self.select is None:
+            msg = f"dataset {self.name!r} takes no max_rows (only data sets of many tables do: adbench)."
+            raise ValueError(msg)
+        names = self.class_names(data_root)
+        requested = list(classes) if classes is not None else None
+        skipped: tuple[tuple[str, int], ...] = ()
+        if self.select is not None:
+            by_name = [c for c in requested or [] if isinstance(c, str)]
+            indices = [c for c in requested or [] if not isinstance(c, str)]
+            if requested is None or by_name:
+                chosen, skipped = self.select(data_root, by_name if requested is not None else None, max_rows)
+                indices += [names.index(name) for name in chosen]
+        else:
+            requested = requested if requested is not None else list(range(len(names)))
+            if bad := [c for c in requested if isinstance(c, str) and c not in names]:
+                msg = f"no {self.class_label} {bad} in {self.name}; its {self.class_label} names are {names}."
+                raise ValueError(msg)
+            indices = [names.index(c) if isinstance(c, str) else c for c in requested]
+        if out_of_range := [c for c in indices if not 0 <= c < len(names)]:
+            msg = f"classes must be in 0..{len(names) - 1} for {self.name}, got {out_of_range}."
+            raise ValueError(msg)
+        return list(dict.fromkeys(indices)), skipped
 
 
 DIGIT_CLASSES = tuple(str(d) for d in range(10))
@@ -191,6 +237,13 @@ DATASETS: dict[str, DatasetSpec] = {
             "visa", VISA_CATEGORIES, PaperDefaults(batch_size=32, beta=10.0, latent_dim=64, lr=1e-3),
             read=load_visa, preprocess=channel_standardized, split="fixed", options=IMAGE_OPTIONS, reads_class=True,
             extra_metrics=("f1_at_rate",), class_label="category",
+        ),
+        # Not in the paper: ADBench's data sets in ADBench's own layout, by ADBench's names and families.
+        DatasetSpec(
+            "adbench", (), PaperDefaults(batch_size=100, beta=10.0, latent_dim=16, lr=1e-3),
+            read=load_adbench, preprocess=row_standardized, split="labelled", small_network=True, reads_class=True,
+            list_classes=adbench_names, extra_metrics=("aupr", "f1_at_rate"), class_label="dataset", rank_across=True,
+            select=select_tables, family=adbench_family,
         ),
         # Not in the paper: ODDS .mat / ADBench .npz tables (X, y), each file a data set; Arrhythmia's settings.
         DatasetSpec(

@@ -70,6 +70,7 @@ class OneClassSplit:
     metric: Metric
     mask_test: np.ndarray | None = None  # (N, H, W) uint8, 1 = anomalous pixel; None without masks
     class_name: str = ""  # the normal class's name: a digit, an MVTec category, a table's file name
+    family: str = ""  # the group of the data set where its registry entry has groups (ADBench's families)
     data_root: str | None = None  # where the data were read (None: $ANOMALIB_TOLL_DATA); adapters that re-read
     download: bool = False  # the raw images (FITYMI trains on pixels) read them from the same place
 
@@ -159,6 +160,7 @@ def make_split(
         dataset=dataset, normal_class=normal_class, x_train=transform(x_train), x_val=transform(x_val),
         y_val=y_val.astype(np.int64), x_test=transform(x_test), y_test=y_test.astype(np.int64), metric=spec.metric,
         mask_test=mask_test, class_name=names[normal_class],
+        family=spec.family(data_root, names[normal_class]) if spec.family is not None else "",
         data_root=None if data_root is None else str(data_root), download=download,
     )
 

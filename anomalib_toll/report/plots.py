@@ -1,11 +1,14 @@
 # Copyright (C) 2026 anomalib-toll contributors
 # SPDX-License-Identifier: Apache-2.0
-"""Plots of a benchmark that a reader can trust.
+"""Plots of a benchmark that a reader can trust, at any size of grid.
 
 One colour per model in every plot of a run, models in the order they were asked for,
 axes labelled and starting at 0 (or saying where they start), error bars only where
-there are at least two seeds, and ROC curves and score histograms for every normal
-class (small multiples, from the first seed's saved test scores).
+there are at least two seeds. Bars per class and model while there are at most
+:data:`MAX_BARS` of them, else a heatmap (classes × models, the values written in the
+cells); across several data sets also the critical-difference diagram (``cd.png``). ROC curves and score histograms
+(small multiples, from the first seed's saved test scores) for the first
+:data:`MAX_PANELS` classes, or those named.
 
 Example:
     >>> paths = write_plots(rows, output)  # doctest: +SKIP
@@ -28,6 +31,8 @@ if TYPE_CHECKING:
     from anomalib_toll.record import Row
 
 DPI = 150
+MAX_BARS = 40  # bars (classes × models) drawn as a bar chart; more: a heatmap instead
+MAX_PANELS = 6  # classes drawn as ROC / histogram small multiples unless named
 
 
 def _pyplot() -> ModuleType:
@@ -90,13 +95,17 @@ def _grid(plt: ModuleType, n: int, width: float, height: float, cols: int = 5) -
 
 def cell_plots(
     rows: Sequence[Row], scores_folder: Path, output: Path, class_names: Sequence[str] | None = None,
-    class_label: str = "normal class",
+    class_label: str = "normal class", classes: Sequence[int] | None = None,
 ) -> list[Path]:
-    """ROC curves (one panel per class, one line per model) and score histograms (one panel per class and model)."""
+    """ROC curves (one panel per class, one line per model) and score histograms (one panel per class and model).
+
+    ``classes`` limits the panels to those classes (default: every class of the rows).
+    """
     from sklearn.metrics import roc_auc_score, roc_curve
 
     plt = _pyplot()
-    classes, models, _ = stats(rows, "value")
+    every, models, _ = stats(rows, "value")
+    classes = [k for k in every if classes is None or k in classes]
     colors = model_colors(models)
     seed = min(r.seed for r in rows)
     saved = {
@@ -139,20 +148,118 @@ def cell_plots(
     return paths
 
 
+def heatmap(
+    rows: Sequence[Row], path: Path, class_names: Sequence[str] | None = None, class_label: str = "dataset",
+) -> Path:
+    """The metric per class (rows) and model (columns), mean over seeds written in each cell, best per row in bold."""
+    plt = _pyplot()
+    classes, models, values = stats(rows, "value")
+    means = np.array([[np.mean(values[k, m]) if values.get((k, m)) else np.nan for m in models] for k in classes])
+    seeds = len({r.seed for r in rows})
+    fig, ax = plt.subplots(figsize=(1.5 + 0.95 * len(models), 1.3 + 0.32 * len(classes)))
+    image = ax.imshow(means, cmap="viridis", vmin=max(0.0, np.nanmin(means) // 10 * 10), vmax=100.0, aspect="auto")
+    low, high = image.get_clim()
+    for i, row in enumerate(means):
+        best = np.nanmax(row) if np.isfinite(row).any() else np.nan
+        for j, value in enumerate(row):
+            text = "–" if np.isnan(value) else f"{value:.1f}"
+            dark = np.isnan(value) or (value - low) / (high - low) < 0.6  # light text on viridis' dark end
+            ax.text(j, i, text, ha="center", va="center", fontsize=7.5, color="white" if dark else "black",
+                    fontweight="bold" if np.isclose(value, best) else "normal")
+    ax.set_xticks(range(len(models)), models, rotation=30, ha="right")
+    ax.set_yticks(range(len(classes)), [_class_label(k, class_names) for k in classes])
+    ax.tick_params(length=0, labelsize=8)
+    metric = rows[0].metric.upper()
+    spread = f"mean over {seeds} seeds" if seeds > 1 else "one seed"
+    ax.set_title(f"{rows[0].dataset}: test {metric} (%) per {class_label}, {spread}; best per row in bold", fontsize=9)
+    bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
+    bar.set_label(f"{metric} (%)", fontsize=8)
+    bar.ax.tick_params(labelsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+    return path
+
+
+def cd_diagram(rows: Sequence[Row], path: Path, class_label: str = "dataset") -> Path | None:
+    """The critical-difference diagram (``scikit_posthocs``): average ranks, models no test separates joined.
+
+    ``None`` (nothing drawn) where there are too few data sets for the pairwise test.
+    """
+    import pandas as pd
+    import scikit_posthocs as sp
+
+    from anomalib_toll.report.significance import ALPHA, compare, format_p
+
+    comparison = compare(rows)
+    if not comparison.testable:
+        return None
+    plt = _pyplot()
+    models = list(comparison.models)
+    colors = model_colors(models)
+    ranks = pd.Series(comparison.average_ranks, index=models)
+    joined = pd.DataFrame(comparison.tied_matrix, index=models, columns=models)
+    fig, ax = plt.subplots(figsize=(7.0, 1.2 + 0.28 * len(models)))
+    sp.critical_difference_diagram(
+        ranks, joined, ax=ax, alpha=ALPHA, color_palette=colors, label_fmt_left="{label} ({rank:.2f})",
+        label_fmt_right="({rank:.2f}) {label}", label_props={"fontsize": 9},
+        crossbar_props={"color": "black", "linewidth": 2.5, "marker": "o", "markersize": 5},
+    )
+    n, k = comparison.means.shape
+    ax.set_xlim(1, k)  # the whole rank scale, 1 = best
+    ax.set_xticks(range(1, k + 1))
+    friedman = comparison.friedman
+    test = f"Friedman p {format_p(friedman.p)}" if friedman.p is not None else friedman.reason
+    how = (
+        "a bar joins the models (dots) no test separates (Wilcoxon signed-rank, Holm)"
+        if friedman.p is None or friedman.p < ALPHA else "no difference detected: all joined"
+    )
+    seeds = f"{comparison.seeds} seed{'s' if comparison.seeds > 1 else ''} each"
+    ax.set_title(
+        f"{rows[0].dataset}: average rank of test {rows[0].metric.upper()} over {n} {class_label}s ({seeds}; "
+        f"1 = best)\n{test}; {how}, α = {ALPHA}", fontsize=8.5,
+    )
+    fig.tight_layout()
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+    return path
+
+
+def panel_classes(rows: Sequence[Row], names: Sequence[str], chosen: Sequence[str] | None = None) -> list[int]:
+    """The classes drawn as small multiples: those of ``chosen`` with results, else the first :data:`MAX_PANELS`."""
+    classes = sorted({r.normal_class for r in rows})
+    if chosen is None:
+        return classes[:MAX_PANELS]
+    by_name = {names[k]: k for k in classes}
+    return [by_name[c] for c in chosen if c in by_name]
+
+
 def write_plots(
     rows: Sequence[Row], output: Path, class_names: Sequence[str] | None = None, class_label: str = "normal class",
+    plot_classes: Sequence[str] | None = None, ranks: bool = False,
 ) -> list[Path]:
-    """All plots of a results folder: ``bars.png``, ``roc.png``, ``histograms.png``.
+    """All plots of a results folder that suit its size.
 
-    ``class_names`` name the classes (else each result's own ``class_name``); ``class_label``
-    says what a class is (``"category"``, ``"dataset"``).
+    ``bars.png`` with up to :data:`MAX_BARS` bars, else ``heatmap.png``; with ``ranks``
+    (each class a data set of its own, as in ``summary_markdown``) ``cd.png`` where there
+    are data sets enough for the tests; ``roc.png`` and ``histograms.png`` for the classes
+    named in ``plot_classes``, else the first :data:`MAX_PANELS`. ``class_names`` name the
+    classes (else each result's own ``class_name``); ``class_label`` says what a class is
+    (``"category"``, ``"dataset"``).
     """
     if not rows:
         return []
     output = Path(output)
     names = class_labels(rows, class_names)
     named = [names.get(k, str(k)) for k in range(max(names) + 1)]
-    return [
-        bar_plot(rows, output / "bars.png", named, class_label),
-        *cell_plots(rows, output / "scores", output, named, class_label),
+    n_models = len({r.model for r in rows})
+    paths = [
+        bar_plot(rows, output / "bars.png", named, class_label) if len(names) * n_models <= MAX_BARS
+        else heatmap(rows, output / "heatmap.png", named, class_label),
     ]
+    if ranks and len(names) > 1 and (cd := cd_diagram(rows, output / "cd.png", class_label)) is not None:
+        paths.append(cd)
+    for stale in {"bars.png", "heatmap.png", "cd.png"} - {p.name for p in paths}:  # an earlier, smaller run's
+        (output / stale).unlink(missing_ok=True)
+    panels = panel_classes(rows, named, plot_classes)
+    return [*paths, *cell_plots(rows, output / "scores", output, named, class_label, panels)]

@@ -58,13 +58,16 @@ def class_labels(rows: Sequence[Row], class_names: Sequence[str] | None = None) 
 
 def summary_table(
     rows: Sequence[Row], field: str = "value", class_names: Sequence[str] | None = None,
-    class_label: str = "normal class",
+    class_label: str = "normal class", intervals: bool = False,
 ) -> str:
     """A Markdown table of ``field`` (``value``, ``auroc``, ``aupr``, ...); the best mean per row in bold.
 
     A failed cell reads "failed" (or how many of its seeds failed) and its row has no bold:
-    the others did not win it.
+    the others did not win it. ``intervals`` adds each cell's bootstrap 95 % interval of
+    the mean over seeds (with ≥ 3 seeds).
     """
+    from anomalib_toll.report.significance import seed_interval
+
     classes, models, values = stats(rows, field)
     labels = class_labels(rows, class_names)
     lines = [f"| {class_label} | " + " | ".join(models) + " |", "|---" * (len(models) + 1) + "|"]
@@ -74,18 +77,25 @@ def summary_table(
             failed[r.normal_class, r.model] += 1
             failed["all", r.model] += 1
 
-    def render(label: str, cells: list[tuple[float, float] | None], k: int | str) -> str:
+    def render(
+        label: str, cells: list[tuple[float, float] | None], k: int | str, spans: list[str] | None = None,
+    ) -> str:
         means = [c[0] for c in cells if c is not None]
         best = max(means) if means and not any(failed[k, m] for m in models) else None
         out = []
-        for m, c in zip(models, cells, strict=True):
+        for i, (m, c) in enumerate(zip(models, cells, strict=True)):
             if c is None or (failed[k, m] and k == "all"):
                 out.append("failed" if failed[k, m] else "–")
                 continue
             text = f"{c[0]:.1f} ± {c[1]:.1f}" if not np.isnan(c[1]) else f"{c[0]:.1f}"
             text += f" ({failed[k, m]} seed(s) failed)" if failed[k, m] else ""
-            out.append(f"**{text}**" if best is not None and np.isclose(c[0], best) else text)
+            text = f"**{text}**" if best is not None and np.isclose(c[0], best) else text
+            out.append(text + (spans[i] if spans else ""))
         return f"| {label} | " + " | ".join(out) + " |"
+
+    def span(v: list[float] | None) -> str:
+        interval = seed_interval(v) if intervals and v else None
+        return f" [{interval[0]:.1f}, {interval[1]:.1f}]" if interval is not None else ""
 
     per_model_means: dict[str, list[float]] = defaultdict(list)
     for k in classes:
@@ -95,7 +105,7 @@ def summary_table(
             cells.append((float(np.mean(v)), float(np.std(v))) if v else None)
             if v:
                 per_model_means[m].append(float(np.mean(v)))
-        lines.append(render(labels[k], cells, k))
+        lines.append(render(labels[k], cells, k, [span(values.get((k, m))) for m in models]))
     if len(classes) > 1:
         averages = [(float(np.mean(per_model_means[m])), float("nan")) if per_model_means[m] else None for m in models]
         lines.append(render("Average", averages, "all"))
@@ -105,25 +115,27 @@ def summary_table(
 Ranks = tuple[list[str], dict[str, list[float]], dict[str, int]]
 
 
+def rank_matrix(means: np.ndarray) -> np.ndarray:
+    """Ranks of the models (columns) within each data set (row): 1 = highest mean, ties share their mean rank."""
+    from scipy.stats import rankdata
+
+    return rankdata(-np.asarray(means, dtype=np.float64), axis=1) if np.size(means) else np.zeros(np.shape(means))
+
+
 def average_ranks(rows: Sequence[Row], fields: Sequence[str]) -> Ranks:
     """Models, each model's mean rank per field, and how many classes each field's ranks cover.
 
     Per class, the model with the highest mean is ranked 1 and ties share the mean of
-    their ranks; a class counts only where every model has a value of the field.
+    their ranks (:func:`rank_matrix`); a class counts only where every model has a value of the field.
     """
     models = list(dict.fromkeys(r.model for r in rows))
     ranks: dict[str, list[float]] = {m: [] for m in models}
     covered: dict[str, int] = {}
     for field in fields:
         classes, _, values = stats(rows, field)
-        per_class = []
-        for k in classes:
-            if not all(values.get((k, m)) for m in models):
-                continue
-            means = np.array([np.mean(values[k, m]) for m in models])
-            per_class.append([1.0 + (means > v).sum() + ((means == v).sum() - 1) / 2 for v in means])
-        covered[field] = len(per_class)
-        mean_ranks = np.mean(per_class, axis=0) if per_class else [float("nan")] * len(models)
+        means = [[np.mean(values[k, m]) for m in models] for k in classes if all(values.get((k, m)) for m in models)]
+        covered[field] = len(means)
+        mean_ranks = rank_matrix(np.array(means)).mean(axis=0) if means else [float("nan")] * len(models)
         for m, rank in zip(models, mean_ranks, strict=True):
             ranks[m].append(float(rank))
     return models, ranks, covered
@@ -143,30 +155,38 @@ def rank_table(rows: Sequence[Row], fields: Sequence[str], headings: Sequence[st
 
 def summary_markdown(
     rows: Sequence[Row], title: str, class_names: Sequence[str] | None = None, class_label: str = "normal class",
-    ranks: bool = False,
+    ranks: bool = False, notes: Sequence[str] = (),
 ) -> str:
     """``summary.md``: the dataset's metric (and AUROC when the metric is another), with context.
 
     A table follows for each optional metric the rows recorded (AUPR, F1 at the
-    contamination rate, pixel AUROC, AUPRO); ``ranks`` adds each model's average rank
-    across the classes (data sets) when there are several, as ADBench reports.
+    contamination rate, pixel AUROC, AUPRO); ``ranks`` adds, when there are several
+    classes (data sets), each model's average rank across them, as ADBench reports, and
+    the tests of :mod:`anomalib_toll.report.significance` (Friedman, pairwise Wilcoxon
+    with Holm's correction, wins/ties/losses). ``notes`` are listed first (e.g. the data
+    sets a size limit left out).
     """
+    from anomalib_toll.report.significance import MIN_SEEDS, compare, comparison_markdown
+
     if not rows:
         return f"# {title}\n\nNo finished cells yet.\n"
     failures = [r for r in rows if r.error]
     metric = rows[0].metric
     seeds = sorted({r.seed for r in rows})
+    intervals = len(seeds) >= MIN_SEEDS
     parts = [
         f"# {title}",
         "",
         (
-            f"Protocol `{rows[0].protocol}`; {len(seeds)} seed(s); mean ± std (population) over seeds in %; "
-            "best mean per row in bold (none in a row where a model failed)."
+            f"Protocol `{rows[0].protocol}`; {len(seeds)} seed(s); mean ± std (population) over seeds in %"
+            + ("; in brackets the bootstrap 95 % interval of the mean over seeds" if intervals else "")
+            + "; best mean per row in bold (none in a row where a model failed)."
         ),
+        *[f"\n{note}" for note in notes],
         "",
         f"## {metric.upper()}" + (" (top 15 % of test scores flagged)" if metric == "f1" else ""),
         "",
-        summary_table(rows, "value", class_names, class_label),
+        summary_table(rows, "value", class_names, class_label, intervals=intervals),
     ]
     if metric != "auroc":
         parts += ["", "## AUROC", "", summary_table(rows, "auroc", class_names, class_label)]
@@ -181,6 +201,7 @@ def summary_markdown(
             "ranked, those where every model has a result)"
         )
         parts += ["", heading, "", rank_table(rows, fields, headings)]
+        parts += ["", comparison_markdown(compare(rows), metric.upper(), class_label)]
     labels = class_labels(rows, class_names)
     if failures:
         parts += ["", "## Failed cells (rerun the same command to retry them)", ""]

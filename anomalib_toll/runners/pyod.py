@@ -46,6 +46,7 @@ PYOD_MODELS = {
     "ocsvm": "pyod.models.ocsvm.OCSVM",
     "kde": "pyod.models.kde.KDE",
     "ecod": "pyod.models.ecod.ECOD",
+    "knn": "pyod.models.knn.KNN",
     "autoencoder": "pyod.models.auto_encoder.AutoEncoder",
     "vae": "pyod.models.vae.VAE",
     "deepsvdd": "pyod.models.deep_svdd.DeepSVDD",

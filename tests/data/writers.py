@@ -64,3 +64,17 @@ def write_tables(root: Path) -> Path:
     np.savez(root / "6_near.npz", X=x, y=y)
     (root / "README.txt").write_text("not a table")
     return root
+
+
+def write_adbench(root: Path, classical: int = 6, rows: int = 120) -> Path:
+    """ADBench's layout: ``Classical/<n>_t<n>.npz`` (``classical`` tables, the last twice as large) and the one
+    name ``MVTec-AD_bottle`` in two CV families; every table ``rows`` rows unless said."""
+    for family in ("Classical", "CV_by_ViT", "CV_by_ResNet18"):
+        (root / family).mkdir(parents=True, exist_ok=True)
+    for i in range(classical):
+        x, y = table(n=2 * rows if i == classical - 1 else rows, shift=1.0 + i / 2, seed=i)
+        np.savez(root / "Classical" / f"{i + 1}_t{i + 1}.npz", X=x, y=y)
+    for family in ("CV_by_ViT", "CV_by_ResNet18"):
+        x, y = table(n=rows, seed=9)
+        np.savez(root / family / "MVTec-AD_bottle.npz", X=x, y=y)
+    return root
