@@ -77,10 +77,14 @@ FOLDER_OPTIONS = ("normal_dir", "abnormal_dir", "normal_test_dir", "mask_dir", "
 
 @dataclass(frozen=True)
 class PaperDefaults:
-    """Hyperparameters the authors kept fixed across the normal classes of a data set."""
+    """Hyperparameters the authors kept fixed across the normal classes of a data set.
+
+    Data sets the paper did not tune take ``beta="auto"``: the label-free choice
+    (:mod:`anomalib_toll.protocol.beta`), the package's default wherever no paper value exists.
+    """
 
     batch_size: int
-    beta: float
+    beta: float | Literal["auto"]
     latent_dim: int
     lr: float
 
@@ -223,18 +227,18 @@ DATASETS: dict[str, DatasetSpec] = {
         # Not in the paper: a user's images (resized to 32×32 by default, the B.2 network), anomalib
         # Folder's arguments; normal/ + abnormal/ split as Arrhythmia, the MVTec layout as given.
         DatasetSpec(
-            "folder", ONE_NORMAL_SET, PaperDefaults(batch_size=64, beta=10.0, latent_dim=64, lr=1e-3),
+            "folder", ONE_NORMAL_SET, PaperDefaults(batch_size=64, beta="auto", latent_dim=64, lr=1e-3),
             read=read_folder, preprocess=channel_standardized, split="labelled", options=FOLDER_OPTIONS,
             extra_metrics=("f1_at_rate",),
         ),
         # Not in the paper: anomalib's industrial data sets, one category per class, 256×256 by default.
         DatasetSpec(
-            "mvtec", MVTEC_CATEGORIES, PaperDefaults(batch_size=32, beta=10.0, latent_dim=64, lr=1e-3),
+            "mvtec", MVTEC_CATEGORIES, PaperDefaults(batch_size=32, beta="auto", latent_dim=64, lr=1e-3),
             read=load_mvtec, preprocess=channel_standardized, split="fixed", options=IMAGE_OPTIONS, reads_class=True,
             extra_metrics=("f1_at_rate",), class_label="category",
         ),
         DatasetSpec(
-            "visa", VISA_CATEGORIES, PaperDefaults(batch_size=32, beta=10.0, latent_dim=64, lr=1e-3),
+            "visa", VISA_CATEGORIES, PaperDefaults(batch_size=32, beta="auto", latent_dim=64, lr=1e-3),
             read=load_visa, preprocess=channel_standardized, split="fixed", options=IMAGE_OPTIONS, reads_class=True,
             extra_metrics=("f1_at_rate",), class_label="category",
         ),
@@ -247,7 +251,7 @@ DATASETS: dict[str, DatasetSpec] = {
         ),
         # Not in the paper: ODDS .mat / ADBench .npz tables (X, y), each file a data set; Arrhythmia's settings.
         DatasetSpec(
-            "tabular", (), PaperDefaults(batch_size=100, beta=10.0, latent_dim=16, lr=1e-3),
+            "tabular", (), PaperDefaults(batch_size=100, beta="auto", latent_dim=16, lr=1e-3),
             read=load_table, preprocess=row_standardized, split="labelled", small_network=True, reads_class=True,
             list_classes=table_names, extra_metrics=("aupr", "f1_at_rate"), class_label="dataset", rank_across=True,
         ),

@@ -21,6 +21,7 @@ Paper:
 from __future__ import annotations
 
 import contextlib
+import warnings
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -43,6 +44,9 @@ if TYPE_CHECKING:
 MIN_VALIDATION_ROWS = 10
 """Fewest rows held out to measure ``trained_score_scale_``; with fewer, every row trains and PyOD's threshold stays."""
 
+FALLBACK_BETA = 0.0
+"""The β ``beta="auto"`` uses where too few rows leave nothing to choose on: the plain autoencoder."""
+
 
 class TollDetector(BaseDetector):
     """Toll: an autoencoder whose loss and score add β·‖z‖ₚ to the reconstruction error.
@@ -55,11 +59,14 @@ class TollDetector(BaseDetector):
 
     Parameters
     ----------
-    beta : float or 'auto', optional (default=10.0)
+    beta : float or 'auto', optional (default='auto')
         Weight β of the latent-norm term in the loss and the score, in [0, 3.4e38]; ``0`` is
-        a plain autoencoder. ``'auto'`` trains one network per value of ``beta_grid`` and
-        chooses without labels, on synthetic anomalies made from the held-out rows
-        (:mod:`anomalib_toll.protocol.beta`); the value is ``beta_``.
+        a plain autoencoder. ``'auto'`` (the default: no labels are needed) trains one
+        network per value of ``beta_grid`` and keeps the one that best tells the held-out
+        rows from synthetic anomalies made from them (:mod:`anomalib_toll.protocol.beta`);
+        the value is ``beta_``. It holds out at least 10 rows; with fewer than 20 rows it
+        cannot, and falls back to ``beta=0`` with a warning. ``docs/results.md`` ("β
+        without labels") measures it against fixed β across data families.
 
     beta_grid : sequence of float, optional (default=(0, 1, 10, 100, 1000))
         The β values ``beta='auto'`` tries (each in [0, 3.4e38]); ignored otherwise.
@@ -81,7 +88,8 @@ class TollDetector(BaseDetector):
     validation_fraction : float in [0., 0.5], optional (default=0.2)
         Fraction of the rows held out from training, which set ``trained_score_scale_``;
         ``0`` takes ``threshold_`` from the trained rows' (lower) scores, as PyOD does.
-        Fewer than 10 rows to hold out: every row trains, with a warning.
+        Fewer than 10 rows to hold out: every row trains, with a warning (``beta='auto'``
+        holds out 10 instead).
 
     preprocessing : bool, optional (default=True)
         If True, standardise each feature with a ``StandardScaler`` fitted on the training rows.
@@ -168,7 +176,7 @@ class TollDetector(BaseDetector):
 
     def __init__(
         self,
-        beta: float | Literal["auto"] = 10.0,
+        beta: float | Literal["auto"] = "auto",
         beta_grid: Sequence[float] = BETA_GRID,
         norm: int | str = 2,
         latent_dim: int = 16,
@@ -238,15 +246,16 @@ class TollDetector(BaseDetector):
             default_hidden_dims(self.n_features_in_) if self.hidden_dims is None else tuple(map(int, self.hidden_dims))
         )
         seed = checks.seed_of(self.random_state)
+        beta = self._beta_for(len(X))
         train_rows, self.validation_indices_ = hold_out(
-            len(X), self.validation_fraction, seed, auto=self.beta == "auto", minimum=MIN_VALIDATION_ROWS,
+            len(X), self.validation_fraction, seed, auto=beta == "auto", minimum=MIN_VALIDATION_ROWS,
         )
         self.scaler_ = StandardScaler().fit(X[train_rows]) if self.preprocessing else None
         x, held_out = (np.asarray(self._standardise(X[i]), np.float32) for i in (train_rows, self.validation_indices_))
         steps = self.n_iter if self.n_iter is not None else self.epoch_num * batches_per_epoch(len(x), self.batch_size)
         fitted = fit_rows(
             x, held_out,
-            beta="auto" if self.beta == "auto" else float(self.beta), beta_grid=self.beta_grid, seed=seed,
+            beta=beta, beta_grid=self.beta_grid, seed=seed,
             norm=self.norm_, latent_dim=int(self.latent_dim), hidden_dims=self.hidden_dims_, lr=float(self.lr),
             steps=int(steps), batch_size=int(self.batch_size), sampling="random" if self.n_iter else "epochs",
             precision=self.precision_, device=str(self.device_), progress=bool(self.verbose), n_jobs=self.n_jobs,
@@ -299,6 +308,21 @@ class TollDetector(BaseDetector):
         """Predict the model's confidence in making the same prediction (PyOD's, :cite:`perini2020quantifying`)."""
         with self._numeric_contamination():
             return super().predict_confidence(X)
+
+    def _beta_for(self, n_rows: int) -> float | Literal["auto"]:
+        """``beta`` as a number or ``"auto"``; ``"auto"`` on fewer than 20 rows falls back to 0, with a warning."""
+        if self.beta != "auto":
+            return float(self.beta)
+        if n_rows < 2 * MIN_VALIDATION_ROWS and self.validation_fraction > 0:
+            warnings.warn(
+                f"TollDetector beta='auto' holds out {MIN_VALIDATION_ROWS} rows to choose β and trains on at least "
+                f"{MIN_VALIDATION_ROWS}, but X has {n_rows} rows: using beta={FALLBACK_BETA:g} (the plain autoencoder, "
+                "the better fixed β without labels in docs/results.md). Pass a fixed beta to silence this.",
+                UserWarning,
+                stacklevel=3,
+            )
+            return FALLBACK_BETA
+        return "auto"
 
     def _calibrate_threshold(self, train_rows: np.ndarray) -> None:
         """``threshold_`` on the unseen rows' scale, so that ``predict()`` holds on new rows; ``labels_`` from it."""

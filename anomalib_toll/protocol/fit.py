@@ -71,16 +71,20 @@ def hold_out(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Rows to train on and rows held out from training (sorted indices): ``fraction`` of ``n``, drawn with ``seed``.
 
-    Fewer than ``minimum`` rows to hold out: every row trains, with a warning (an error for ``auto``,
-    which makes its synthetic anomalies from the held-out rows).
+    Fewer than ``minimum`` rows to hold out: every row trains, with a warning. ``auto``
+    (which makes its synthetic anomalies from the held-out rows) holds out at least
+    ``minimum`` rows instead, as long as ``minimum`` rows are left to train on and
+    ``fraction`` is not 0; otherwise it is an error (:func:`can_choose_beta` tells first).
     """
     n_held_out = round(float(fraction) * n)
-    too_few = n_held_out < minimum or n - n_held_out < 2
+    if auto and fraction > 0:
+        n_held_out = max(n_held_out, minimum)  # small tables: enough rows to make synthetic anomalies from
+    too_few = n_held_out < minimum or n - n_held_out < (minimum if auto else 2)
     if auto and too_few:
         msg = (
             f"beta='auto' chooses β on the rows held out by validation_fraction (synthetic anomalies are made from "
-            f"them), but validation_fraction={fraction!r} of {n} rows holds out {n_held_out}; it "
-            f"needs at least {minimum}: raise validation_fraction, pass more rows, or a fixed beta."
+            f"them), but validation_fraction={fraction!r} of {n} rows holds out {n_held_out}; it needs at least "
+            f"{minimum} held out and {minimum} to train on: raise validation_fraction, pass more rows, or a fixed beta."
         )
         raise ValueError(msg)
     if n_held_out == 0:
@@ -96,6 +100,11 @@ def hold_out(
         return np.arange(n), np.arange(0)
     perm = np.random.default_rng(seed).permutation(n)
     return np.sort(perm[n_held_out:]), np.sort(perm[:n_held_out])
+
+
+def can_choose_beta(n: int, fraction: float, minimum: int = 10) -> bool:
+    """Whether ``beta="auto"`` can hold out ``minimum`` rows of ``n`` and still train on ``minimum``."""
+    return fraction > 0 and n >= 2 * minimum
 
 
 @dataclass(frozen=True)
@@ -231,4 +240,13 @@ def fit_rows(
     return RowsFit(model=model.to(device), beta=search.beta, fit=fit, search=search)
 
 
-__all__ = ["NetworkJob", "RowsFit", "default_hidden_dims", "fit_rows", "hold_out", "train_network", "workers_for"]
+__all__ = [
+    "NetworkJob",
+    "RowsFit",
+    "can_choose_beta",
+    "default_hidden_dims",
+    "fit_rows",
+    "hold_out",
+    "train_network",
+    "workers_for",
+]

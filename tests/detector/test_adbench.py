@@ -8,7 +8,7 @@ from sklearn.metrics import roc_auc_score
 from anomalib_toll import TollDetector
 from anomalib_toll.detector.adbench import TollADBench
 
-FAST = {"epoch_num": 2, "batch_size": 64}
+FAST = {"beta": 10.0, "epoch_num": 2, "batch_size": 64}
 
 
 def split(seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -7,7 +7,7 @@ from pyod.utils.ad_engine import ADEngine
 from anomalib_toll import TollDetector
 from anomalib_toll.detector.adengine import TOLL_KB_ENTRY, register_toll, toll_adengine
 
-FAST = {"epoch_num": 2, "batch_size": 64, "verbose": 0}
+FAST = {"beta": 10.0, "epoch_num": 2, "batch_size": 64, "verbose": 0}
 
 
 def rows(n: int = 200, seed: int = 0) -> np.ndarray:

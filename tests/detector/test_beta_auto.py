@@ -127,3 +127,28 @@ def test_a_diverging_beta_is_left_out_with_a_warning(rows: np.ndarray, monkeypat
         clf = TollDetector(beta="auto", beta_grid=GRID, **FAST).fit(rows)
     assert clf.beta_ != 1000.0
     assert np.isnan(clf.beta_search_[1000.0])
+
+
+def test_auto_is_the_default_and_the_same_seed_gives_the_same_choice(rows: np.ndarray) -> None:
+    """The label-free policy is what a user gets without arguments; a fixed seed fixes the choice and its values."""
+    assert TollDetector().beta == "auto"
+    first = TollDetector(beta_grid=GRID, random_state=3, **FAST).fit(rows)
+    again = TollDetector(beta_grid=GRID, random_state=3, **FAST).fit(rows)
+    assert first.beta_search_ is not None
+    assert first.beta_ == again.beta_
+    assert first.beta_search_ == again.beta_search_
+
+
+def test_auto_on_a_small_table_holds_out_ten_rows(rows: np.ndarray) -> None:
+    """48 rows (ADBench Hepatitis' normal training rows): 20 % would hold out 10 at most; auto runs on 10 held out."""
+    clf = TollDetector(beta_grid=GRID, **FAST).fit(rows[:40])
+    assert len(clf.validation_indices_) == 10
+    assert clf.beta_search_ is not None
+
+
+def test_auto_on_fewer_than_twenty_rows_falls_back_to_the_plain_autoencoder(rows: np.ndarray) -> None:
+    """Too few rows to hold any out and still train: β = 0, said in a warning that names the fix."""
+    with pytest.warns(UserWarning, match=r"X has 15 rows: using beta=0 .*Pass a fixed beta"):
+        clf = TollDetector(beta_grid=GRID, **FAST).fit(rows[:15])
+    assert clf.beta_ == 0.0
+    assert clf.beta_search_ is None

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 # What a message about the data names.
 NAMES = re.compile(r"\bX\b")
 QUICK = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-TINY = {"epoch_num": 1, "batch_size": 8, "hidden_dims": (4,), "latent_dim": 2, "verbose": 0}
+TINY = {"beta": 10.0, "epoch_num": 1, "batch_size": 8, "hidden_dims": (4,), "latent_dim": 2, "verbose": 0}
 
 DTYPES = st.one_of(
     hnp.floating_dtypes(sizes=(16, 32, 64)),

@@ -16,7 +16,7 @@ from anomalib_toll import TollDetector
 if TYPE_CHECKING:
     import numpy as np
 
-FAST = {"epoch_num": 20, "verbose": 0}
+FAST = {"beta": 10.0, "epoch_num": 20, "verbose": 0}
 
 
 @pytest.fixture(scope="module")

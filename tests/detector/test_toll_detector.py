@@ -13,7 +13,7 @@ from sklearn.base import clone
 from anomalib_toll import TollDetector
 from anomalib_toll.core import score_toll
 
-FAST = {"epoch_num": 3, "batch_size": 32, "verbose": 0}
+FAST = {"beta": 10.0, "epoch_num": 3, "batch_size": 32, "verbose": 0}
 
 
 @pytest.fixture(scope="module")

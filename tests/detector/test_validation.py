@@ -10,7 +10,7 @@ from sklearn.preprocessing import StandardScaler
 
 from anomalib_toll import TollDetector
 
-FAST = {"epoch_num": 2, "batch_size": 32, "verbose": 0, "validation_fraction": 0.0}
+FAST = {"beta": 10.0, "epoch_num": 2, "batch_size": 32, "verbose": 0, "validation_fraction": 0.0}
 
 
 @pytest.fixture(scope="module")

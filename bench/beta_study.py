@@ -1,0 +1,115 @@
+"""β without labels, step 1: train TollDetector at fixed β and keep each row's score parts.
+
+For every table (ADBench ``.npz``), seed and β of ``--betas`` one ``TollDetector`` is
+trained exactly as a user would (its defaults, ``random_state=seed``) under ADBench's
+stratified 70/30 split, either on the normal rows of the 70 % (``--protocol clean``,
+one-class) or on all of them (``--protocol adbench``, contaminated). The reconstruction
+error and the code norm ‖z‖ are stored separately for the test rows, the held-out
+training rows and several kinds of synthetic anomalies made from the held-out rows, so
+that every label-free policy (selection criteria, scale-free β, ensembles) is computed
+offline from the same networks by ``bench/beta_policies.py``; test labels are stored for
+reporting only.
+
+    python bench/beta_study.py --data /path/adbench/Classical --out results/beta_study --seeds 0 1 2
+
+Resumable: a finished (table, protocol, seed, β) file is not recomputed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from sklearn.model_selection import train_test_split
+
+from anomalib_toll import TollDetector
+from anomalib_toll.core.loss import collapse_distance, reconstruction_error
+from anomalib_toll.core.training import toll_forward
+from anomalib_toll.protocol.synthetic import synthetic_anomalies
+
+
+def parts(detector: TollDetector, rows: np.ndarray) -> np.ndarray:
+    """``(n, 2)``: reconstruction error and ‖z‖ of standardised rows."""
+    model = detector.model_.eval()
+    with torch.inference_mode():
+        x, x_hat, z = toll_forward(model, torch.as_tensor(np.asarray(rows, dtype=np.float32)))
+        return torch.stack([reconstruction_error(x_hat, x), collapse_distance(z, norm=2)], 1).double().numpy()
+
+
+def standardise(detector: TollDetector, rows: np.ndarray) -> np.ndarray:
+    """Rows as the detector's network sees them (its fitted ``scaler_``)."""
+    return rows if detector.scaler_ is None else detector.scaler_.transform(rows)
+
+
+def synthetic_sets(normal: np.ndarray, seed: int) -> dict[str, np.ndarray]:
+    """Synthetic anomalies of several kinds, each made from the (standardised) held-out normal rows only."""
+    rng = np.random.default_rng(seed)
+    n, d = normal.shape
+    partner = (np.arange(n) + rng.integers(1, max(n, 2), size=n)) % n
+    lam = rng.uniform(0.3, 0.7, size=(n, 1))
+    std = normal.std(axis=0) + 1e-12
+    out = {
+        "adbench_mix": synthetic_anomalies(normal, seed=seed),
+        "interp": lam * normal + (1 - lam) * normal[partner],  # between two normals: inside the hull
+        "local_0.5": normal + 0.5 * std * rng.normal(size=(n, d)),  # small jitter of each normal
+        "local_1": normal + 1.0 * std * rng.normal(size=(n, d)),
+        "scaled_1.5": normal.mean(0) + 1.5 * (normal - normal.mean(0)),  # stretched away from the centre
+        "shrunk_0.3": normal.mean(0) + 0.3 * (normal - normal.mean(0)),  # pulled towards the centre
+    }
+    for name, fn in (("global", 0), ("local5", 1), ("dependency", 2)):
+        from anomalib_toll.protocol.synthetic import TABLE_CORRUPTIONS
+
+        out[name] = TABLE_CORRUPTIONS[fn](normal, np.random.default_rng(seed + 1))[:n]
+    return {k: np.asarray(v, dtype=np.float32) for k, v in out.items()}
+
+
+def main() -> None:
+    """Train and store; one line per network."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, required=True, help="folder of ADBench .npz tables")
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--betas", type=float, nargs="+", default=[0.0, 1.0, 10.0, 100.0])
+    parser.add_argument("--protocol", choices=["clean", "adbench"], default="clean")
+    parser.add_argument("--tables", nargs="*", default=None, help="file stems to run (default: all)")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    args.out.mkdir(parents=True, exist_ok=True)
+    files = sorted(args.data.glob("*.npz"))
+    if args.tables:
+        files = [f for f in files if f.stem in args.tables]
+    for seed in args.seeds:
+        for file in files:
+            data = np.load(file)
+            x, y = data["X"].astype(np.float64), data["y"].astype(int)
+            x_tr, x_te, y_tr, y_te = train_test_split(x, y, test_size=0.3, stratify=y, random_state=seed)
+            fit_rows = x_tr[y_tr == 0] if args.protocol == "clean" else x_tr
+            for beta in args.betas:
+                target = args.out / f"{file.stem}__{args.protocol}__s{seed}__b{beta:g}.npz"
+                if target.exists():
+                    continue
+                start = time.perf_counter()
+                det = TollDetector(beta=beta, random_state=seed, verbose=0).fit(fit_rows)
+                seconds = time.perf_counter() - start
+                held = np.asarray(standardise(det, fit_rows[det.validation_indices_]), dtype=np.float32)
+                trained_mask = np.ones(len(fit_rows), bool)
+                trained_mask[det.validation_indices_] = False
+                record = {
+                    "test": parts(det, standardise(det, x_te)),
+                    "y_test": y_te,
+                    "held": parts(det, held),
+                    "train": parts(det, standardise(det, fit_rows[trained_mask])),
+                    "seconds": np.array(seconds),
+                    "n_features": np.array(x.shape[1]),
+                }
+                for name, rows in synthetic_sets(held, seed).items():
+                    record[f"syn_{name}"] = parts(det, rows)
+                np.savez(target, **record)
+                print(f"{file.stem} {args.protocol} seed {seed} beta {beta:g}: {seconds:.1f} s", flush=True)
+
+
+if __name__ == "__main__":
+    main()

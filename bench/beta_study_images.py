@@ -1,0 +1,101 @@
+"""β without labels on images, step 1: train the paper protocol at fixed β and keep each image's score parts.
+
+One run per (data set, normal class, seed, β) through ``protocol.train_toll`` with
+``compare_criteria`` (the paper's, clean and synthetic checkpoints of one run). For each
+kept checkpoint the reconstruction error and ‖z‖ are stored for the test images, the
+held-out normal images and several kinds of synthetic anomalies made from them only
+(``bench/beta_study.py`` does the same for tables; ``bench/beta_policies.py`` reads both).
+
+    python bench/beta_study_images.py --dataset mnist --classes 8 3 --betas 0 1000 --iterations 300
+
+Resumable: a finished file is not recomputed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from torchvision.transforms.v2 import functional as tvf
+
+from anomalib_toll.core.loss import collapse_distance, reconstruction_error
+from anomalib_toll.core.training import toll_forward
+from anomalib_toll.protocol import Budget, TollSettings, make_split, train_toll
+from anomalib_toll.protocol.synthetic import IMAGE_CORRUPTIONS
+
+
+def parts(model: torch.nn.Module, images: np.ndarray, precision: str, batch: int = 500) -> np.ndarray:
+    """``(n, 2)``: reconstruction error and ‖z‖ per image."""
+    model.eval()
+    out = []
+    with torch.inference_mode():
+        for start in range(0, len(images), batch):
+            x, x_hat, z = toll_forward(model, torch.as_tensor(images[start : start + batch]), precision)
+            out.append(torch.stack([reconstruction_error(x_hat, x), collapse_distance(z, norm=2)], 1))
+    return torch.cat(out).double().numpy()
+
+
+def synthetic_sets(normal: np.ndarray, seed: int) -> dict[str, np.ndarray]:
+    """Synthetic anomalies of several kinds, each made from the held-out normal images only."""
+    rng = np.random.default_rng(seed)
+    n = len(normal)
+    images = torch.as_tensor(normal)
+    partner = (np.arange(n) + rng.integers(1, max(n, 2), size=n)) % n
+    lam = rng.uniform(0.3, 0.7, size=(n, 1, 1, 1)).astype(np.float32)
+    out = {corrupt.__name__.strip("_"): corrupt(normal, rng) for corrupt in IMAGE_CORRUPTIONS}
+    out["interp"] = lam * normal + (1 - lam) * normal[partner]
+    out["shift3"] = tvf.affine(images, angle=0.0, translate=[3, 3], scale=1.0, shear=[0.0]).numpy()
+    out["rot45"] = tvf.rotate(images, 45.0).numpy()
+    out["noise0.5"] = normal + 0.5 * normal.std() * rng.normal(size=normal.shape).astype(np.float32)
+    erased = normal.copy()
+    h, w = normal.shape[-2:]
+    for i in range(n):
+        top, left = rng.integers(0, h - h // 3), rng.integers(0, w - w // 3)
+        erased[i, :, top : top + h // 3, left : left + w // 3] = normal.mean()
+    out["erase"] = erased
+    return {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in out.items()}
+
+
+def main() -> None:
+    """Train and store; one line per run."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dataset", default="mnist")
+    parser.add_argument("--classes", type=int, nargs="+", default=[8, 3])
+    parser.add_argument("--betas", type=float, nargs="+", default=[0.0, 1000.0])
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--iterations", type=int, default=300)
+    parser.add_argument("--batch_size", type=int, default=128)
+    parser.add_argument("--out", type=Path, default=Path("results/beta_study_images"))
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    for cls in args.classes:
+        split = make_split(args.dataset, normal_class=cls)
+        normal = split.x_val_normal
+        synthetic = synthetic_sets(normal, args.seed)
+        for beta in args.betas:
+            target = args.out / f"{args.dataset}{cls}__s{args.seed}__b{beta:g}__it{args.iterations}.npz"
+            if target.exists():
+                continue
+            start = time.perf_counter()
+            trained = train_toll(
+                split, args.seed, protocol="synthetic", settings=TollSettings(beta=beta),
+                budget=Budget(iterations=args.iterations, batch_size=args.batch_size), compare_criteria=True,
+            )
+            seconds = time.perf_counter() - start
+            record: dict[str, np.ndarray] = {"y_test": split.y_test, "seconds": np.array(seconds)}
+            model, precision = trained.model, trained.settings.precision
+            for name, checkpoint in trained.fit.checkpoints.items():
+                model.load_state_dict(checkpoint.state)
+                record[f"{name}__test"] = parts(model, split.x_test, precision)
+                record[f"{name}__held"] = parts(model, normal, precision)
+                for kind, images in synthetic.items():
+                    record[f"{name}__syn_{kind}"] = parts(model, images, precision)
+            np.savez(target, **record)
+            print(f"{args.dataset} {cls} beta {beta:g}: {seconds:.0f} s", flush=True)
+
+
+if __name__ == "__main__":
+    main()
