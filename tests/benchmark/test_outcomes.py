@@ -116,7 +116,11 @@ def alive(pid: int) -> bool:
 
 def start_and_wait_for_a_cell(args: list[str], out: Path) -> tuple[subprocess.Popen, list[int]]:
     """Start a parallel grid; return once a cell is stored (the workers are busy), with its processes."""
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        # as from a terminal: a test run started in the background (`cmd &`) inherits an ignored SIGINT
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509 - no threads in the child yet
+    )
     deadline = time.monotonic() + 600  # generous: a loaded machine is slow, not wrong
     store = out / "results.jsonl"
     while time.monotonic() < deadline and proc.poll() is None and not (store.exists() and store.read_bytes()):
