@@ -21,7 +21,6 @@ Paper:
 from __future__ import annotations
 
 import contextlib
-import warnings
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -34,7 +33,7 @@ from anomalib_toll.core.checks import check_positive_int
 from anomalib_toll.core.training import batches_per_epoch, check_precision, score_batch_size, toll_batch_scores
 from anomalib_toll.detector import checks
 from anomalib_toll.protocol.beta import BETA_GRID
-from anomalib_toll.protocol.fit import default_hidden_dims, fit_rows, hold_out
+from anomalib_toll.protocol.fit import beta_for_rows, default_hidden_dims, fit_rows, hold_out
 
 if TYPE_CHECKING:
     from collections.abc import Generator, Sequence
@@ -43,9 +42,6 @@ if TYPE_CHECKING:
 
 MIN_VALIDATION_ROWS = 10
 """Fewest rows held out to measure ``trained_score_scale_``; with fewer, every row trains and PyOD's threshold stays."""
-
-FALLBACK_BETA = 0.0
-"""The β ``beta="auto"`` uses where too few rows leave nothing to choose on: the plain autoencoder."""
 
 
 class TollDetector(BaseDetector):
@@ -246,7 +242,7 @@ class TollDetector(BaseDetector):
             default_hidden_dims(self.n_features_in_) if self.hidden_dims is None else tuple(map(int, self.hidden_dims))
         )
         seed = checks.seed_of(self.random_state)
-        beta = self._beta_for(len(X))
+        beta = beta_for_rows(self.beta, len(X), self.validation_fraction, MIN_VALIDATION_ROWS)
         train_rows, self.validation_indices_ = hold_out(
             len(X), self.validation_fraction, seed, auto=beta == "auto", minimum=MIN_VALIDATION_ROWS,
         )
@@ -308,21 +304,6 @@ class TollDetector(BaseDetector):
         """Predict the model's confidence in making the same prediction (PyOD's, :cite:`perini2020quantifying`)."""
         with self._numeric_contamination():
             return super().predict_confidence(X)
-
-    def _beta_for(self, n_rows: int) -> float | Literal["auto"]:
-        """``beta`` as a number or ``"auto"``; ``"auto"`` on fewer than 20 rows falls back to 0, with a warning."""
-        if self.beta != "auto":
-            return float(self.beta)
-        if n_rows < 2 * MIN_VALIDATION_ROWS and self.validation_fraction > 0:
-            warnings.warn(
-                f"TollDetector beta='auto' holds out {MIN_VALIDATION_ROWS} rows to choose β and trains on at least "
-                f"{MIN_VALIDATION_ROWS}, but X has {n_rows} rows: using beta={FALLBACK_BETA:g} (the plain autoencoder, "
-                "the better fixed β without labels in docs/results.md). Pass a fixed beta to silence this.",
-                UserWarning,
-                stacklevel=3,
-            )
-            return FALLBACK_BETA
-        return "auto"
 
     def _calibrate_threshold(self, train_rows: np.ndarray) -> None:
         """``threshold_`` on the unseen rows' scale, so that ``predict()`` holds on new rows; ``labels_`` from it."""

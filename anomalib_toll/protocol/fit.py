@@ -43,6 +43,10 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 
+FALLBACK_BETA = 0.0
+"""The β of ``beta="auto"`` where too few rows leave nothing to choose on: the plain autoencoder."""
+
+
 def default_hidden_dims(n_features: int) -> tuple[int, int]:
     """Hidden widths sized from the number of features.
 
@@ -74,7 +78,7 @@ def hold_out(
     Fewer than ``minimum`` rows to hold out: every row trains, with a warning. ``auto``
     (which makes its synthetic anomalies from the held-out rows) holds out at least
     ``minimum`` rows instead, as long as ``minimum`` rows are left to train on and
-    ``fraction`` is not 0; otherwise it is an error (:func:`can_choose_beta` tells first).
+    ``fraction`` is not 0; otherwise it is an error (:func:`beta_for_rows` falls back first).
     """
     n_held_out = round(float(fraction) * n)
     if auto and fraction > 0:
@@ -102,9 +106,25 @@ def hold_out(
     return np.sort(perm[n_held_out:]), np.sort(perm[:n_held_out])
 
 
-def can_choose_beta(n: int, fraction: float, minimum: int = 10) -> bool:
-    """Whether ``beta="auto"`` can hold out ``minimum`` rows of ``n`` and still train on ``minimum``."""
-    return fraction > 0 and n >= 2 * minimum
+def beta_for_rows(beta: float | Literal["auto"], n: int, fraction: float, minimum: int = 10) -> float | Literal["auto"]:
+    """``beta``; ``"auto"`` on fewer than ``2 * minimum`` rows (none to hold out and train on) is β = 0, with a warning.
+
+    Example:
+        >>> beta_for_rows("auto", 400, 0.2), beta_for_rows(10.0, 5, 0.2)
+        ('auto', 10.0)
+    """
+    if beta != "auto":
+        return float(beta)
+    if n < 2 * minimum and fraction > 0:  # fraction 0 with "auto" is the caller's error, said by hold_out
+        warnings.warn(
+            f"beta='auto' holds out {minimum} rows to choose β and trains on at least {minimum}, but X has {n} "
+            f"rows: using beta={FALLBACK_BETA:g} (the plain autoencoder, the better fixed β without labels in "
+            "docs/results.md). Pass a fixed beta to silence this.",
+            UserWarning,
+            stacklevel=3,
+        )
+        return FALLBACK_BETA
+    return "auto"
 
 
 @dataclass(frozen=True)
@@ -243,7 +263,7 @@ def fit_rows(
 __all__ = [
     "NetworkJob",
     "RowsFit",
-    "can_choose_beta",
+    "beta_for_rows",
     "default_hidden_dims",
     "fit_rows",
     "hold_out",
