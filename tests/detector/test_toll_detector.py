@@ -82,7 +82,7 @@ def test_predict_with_confidence_follows_pyod(fitted: TollDetector, data: tuple[
 def test_scores_are_the_core_toll_score(fitted: TollDetector, data: tuple[np.ndarray, np.ndarray]) -> None:
     """The detector scores with the core scorer on ``scaler_``-standardised rows."""
     x = torch.as_tensor(fitted.scaler_.transform(data[1]), dtype=torch.float32)
-    expected = score_toll(fitted.model_, x, beta=fitted.beta, norm=fitted.norm).numpy()
+    expected = score_toll(fitted.model_, x, beta=fitted.beta_, norm=fitted.norm).numpy()
     np.testing.assert_allclose(fitted.decision_function(data[1]), expected, rtol=1e-6)
 
 
@@ -120,7 +120,7 @@ def test_set_params_then_fit_uses_new_value(data: tuple[np.ndarray, np.ndarray])
 
 def test_fewer_rows_than_batch_size_trains(data: tuple[np.ndarray, np.ndarray]) -> None:
     """Five rows train with a batch size of 128."""
-    det = TollDetector(epoch_num=2, batch_size=128, verbose=0, validation_fraction=0.0).fit(data[0][:5])
+    det = TollDetector(beta=10.0, epoch_num=2, batch_size=128, verbose=0, validation_fraction=0.0).fit(data[0][:5])
     assert det.decision_scores_.shape == (5,)
     assert np.isfinite(det.decision_scores_).all()
 
@@ -135,7 +135,7 @@ def test_too_few_rows_to_hold_out_train_on_all_and_warn(data: tuple[np.ndarray, 
 
 def test_batch_with_a_single_leftover_row_does_not_break_batchnorm(data: tuple[np.ndarray, np.ndarray]) -> None:
     """A 1-row tail joins the previous batch."""
-    det = TollDetector(epoch_num=1, batch_size=16, verbose=0, validation_fraction=0.0).fit(data[0][:33])
+    det = TollDetector(beta=10.0, epoch_num=1, batch_size=16, verbose=0, validation_fraction=0.0).fit(data[0][:33])
     assert det.fit_result_.steps == 2  # 16 + 17, not 16 + 16 + 1
 
 

@@ -121,8 +121,8 @@ def test_numpy_scalars_are_accepted_as_numbers(normal: np.ndarray) -> None:
 
 def test_float32_beta_gives_the_same_scores_as_a_python_float(normal: np.ndarray) -> None:
     """``np.float32(2.0)`` as β is 2.0 (it was once refused as invalid)."""
-    a = TollDetector(**FAST, beta=np.float32(2.0)).fit(normal).decision_function(normal)
-    b = TollDetector(**FAST, beta=2.0).fit(normal).decision_function(normal)
+    a = TollDetector(**{**FAST, "beta": np.float32(2.0)}).fit(normal).decision_function(normal)
+    b = TollDetector(**{**FAST, "beta": 2.0}).fit(normal).decision_function(normal)
     np.testing.assert_array_equal(a, b)
 
 
