@@ -9,10 +9,10 @@ import argparse
 from pathlib import Path
 
 import numpy as np
+from beta_study import split_rows  # the same splits as the Toll networks (bench/ is on the path when run)
 from pyod.models.iforest import IForest
 from pyod.models.knn import KNN
 from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 
@@ -30,8 +30,7 @@ def main() -> None:
                 x, y = data["X"].astype(np.float64), data["y"].astype(int)
                 per: dict[str, list[float]] = {"knn": [], "iforest": []}
                 for seed in args.seeds:
-                    x_tr, x_te, y_tr, y_te = train_test_split(x, y, test_size=0.3, stratify=y, random_state=seed)
-                    fit_rows = x_tr[y_tr == 0] if protocol == "clean" else x_tr
+                    fit_rows, x_te, y_te = split_rows(x, y, seed, protocol)
                     scaler = StandardScaler().fit(fit_rows)
                     for name, model in (("knn", KNN()), ("iforest", IForest(random_state=seed))):
                         model.fit(scaler.transform(fit_rows))

@@ -28,7 +28,20 @@ from sklearn.model_selection import train_test_split
 from anomalib_toll import TollDetector
 from anomalib_toll.core.loss import collapse_distance, reconstruction_error
 from anomalib_toll.core.training import toll_forward
-from anomalib_toll.protocol.synthetic import synthetic_anomalies
+from anomalib_toll.protocol.synthetic import TABLE_CORRUPTIONS, synthetic_anomalies
+
+ADBENCH_KINDS = dict(zip(("global", "local5", "dependency"), TABLE_CORRUPTIONS, strict=True))
+
+
+def split_rows(
+    x: np.ndarray, y: np.ndarray, seed: int, protocol: str,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """ADBench's stratified 70/30 split: ``(rows to fit on, test rows, test labels)``.
+
+    ``clean`` fits on the normal rows of the 70 % (one-class), ``adbench`` on all of them.
+    """
+    x_tr, x_te, y_tr, y_te = train_test_split(x, y, test_size=0.3, stratify=y, random_state=seed)
+    return (x_tr[y_tr == 0] if protocol == "clean" else x_tr), x_te, y_te
 
 
 def parts(detector: TollDetector, rows: np.ndarray) -> np.ndarray:
@@ -59,10 +72,8 @@ def synthetic_sets(normal: np.ndarray, seed: int) -> dict[str, np.ndarray]:
         "scaled_1.5": normal.mean(0) + 1.5 * (normal - normal.mean(0)),  # stretched away from the centre
         "shrunk_0.3": normal.mean(0) + 0.3 * (normal - normal.mean(0)),  # pulled towards the centre
     }
-    for name, fn in (("global", 0), ("local5", 1), ("dependency", 2)):
-        from anomalib_toll.protocol.synthetic import TABLE_CORRUPTIONS
-
-        out[name] = TABLE_CORRUPTIONS[fn](normal, np.random.default_rng(seed + 1))[:n]
+    for name, corrupt in ADBENCH_KINDS.items():  # each ADBench type alone, one per held-out row
+        out[name] = corrupt(normal, np.random.default_rng(seed + 1))[:n]
     return {k: np.asarray(v, dtype=np.float32) for k, v in out.items()}
 
 
@@ -85,8 +96,7 @@ def main() -> None:
         for file in files:
             data = np.load(file)
             x, y = data["X"].astype(np.float64), data["y"].astype(int)
-            x_tr, x_te, y_tr, y_te = train_test_split(x, y, test_size=0.3, stratify=y, random_state=seed)
-            fit_rows = x_tr[y_tr == 0] if args.protocol == "clean" else x_tr
+            fit_rows, x_te, y_te = split_rows(x, y, seed, args.protocol)
             for beta in args.betas:
                 target = args.out / f"{file.stem}__{args.protocol}__s{seed}__b{beta:g}.npz"
                 if target.exists():
