@@ -186,6 +186,33 @@ def main() -> None:
                 values = means[names.index(name)]
                 row = ", ".join(f"{t.split('_', 1)[-1]} {v:.1f}" for t, v in zip(tables, values, strict=True))
                 print(f"- {name}: {row}")
+    for protocol in sorted({protocol for _family, protocol in groups}):
+        print(leave_one_out({f: g for (f, p), g in groups.items() if p == protocol}, protocol))
+
+
+def leave_one_out(by_family: dict[str, dict[str, dict[str, list[float]]]], protocol: str) -> str:
+    """Would tuning the rule on these files generalise? Scores each data set with another set's winner.
+
+    Each data set gets the label-free policy that is best on the mean of all the *other* data
+    sets (every family pooled); compared with ``beta="auto"`` on the same data sets.
+    """
+    means = {}
+    for family, by_policy in by_family.items():
+        for name, per_table in by_policy.items():
+            if "oracle" not in name:
+                means.setdefault(name, {}).update({(family, t): 100 * np.mean(v) for t, v in per_table.items()})
+    names = list(means)
+    keys = sorted(set.intersection(*(set(m) for m in means.values())))
+    values = np.array([[means[n][k] for k in keys] for n in names])
+    chosen = [int(np.argmax(np.delete(values, i, axis=1).mean(1))) for i in range(len(keys))]
+    lines = [f"\n## leave one data set out, protocol {protocol}: the policy best on the other {len(keys) - 1}"]
+    for family in by_family:
+        cols = [i for i, k in enumerate(keys) if k[0] == family]
+        tuned = np.mean([values[chosen[i], i] for i in cols])
+        auto = values[names.index("POLICY beta=auto (0,1,10,100,1000)"), cols].mean()
+        lines.append(f"- {family}: tuned on the others {tuned:.2f}, beta=auto {auto:.2f} ({len(cols)} data sets)")
+    lines.append(f"- policies it picked: {', '.join(sorted({names[c] for c in chosen}))}")
+    return "\n".join(lines)
 
 
 def image_report(folder: Path, checkpoint: str = "synthetic") -> None:

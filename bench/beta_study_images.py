@@ -47,8 +47,9 @@ def synthetic_sets(normal: np.ndarray, seed: int) -> dict[str, np.ndarray]:
     lam = rng.uniform(0.3, 0.7, size=(n, 1, 1, 1)).astype(np.float32)
     out = {corrupt.__name__.strip("_"): corrupt(normal, rng) for corrupt in IMAGE_CORRUPTIONS}
     out["interp"] = lam * normal + (1 - lam) * normal[partner]
-    out["shift3"] = tvf.affine(images, angle=0.0, translate=[3, 3], scale=1.0, shear=[0.0]).numpy()
-    out["rot45"] = tvf.rotate(images, 45.0).numpy()
+    background = float(normal.min())  # what a normalised empty pixel is: a fill of 0 would be a visible frame
+    out["shift3"] = tvf.affine(images, angle=0.0, translate=[3, 3], scale=1.0, shear=[0.0], fill=background).numpy()
+    out["rot45"] = tvf.rotate(images, 45.0, fill=background).numpy()
     out["noise0.5"] = normal + 0.5 * normal.std() * rng.normal(size=normal.shape).astype(np.float32)
     erased = normal.copy()
     h, w = normal.shape[-2:]
@@ -56,6 +57,13 @@ def synthetic_sets(normal: np.ndarray, seed: int) -> dict[str, np.ndarray]:
         top, left = rng.integers(0, h - h // 3), rng.integers(0, w - w // 3)
         erased[i, :, top : top + h // 3, left : left + w // 3] = normal.mean()
     out["erase"] = erased
+    half = h // 2
+    out["halves"] = np.concatenate([normal[:, :, :half], normal[partner][:, :, half:]], axis=2)
+    out["thick"] = torch.nn.functional.max_pool2d(images, 3, stride=1, padding=1).numpy()
+    displacement = torch.as_tensor(rng.normal(size=(n, h, w, 2)).astype(np.float32))
+    smooth = tvf.gaussian_blur(displacement.permute(0, 3, 1, 2), [9, 9], [3.0, 3.0]).permute(0, 2, 3, 1)
+    smooth = smooth / smooth.std() * (1.2 * 2 / max(h, w))  # ~1.2 pixels, in grid units ([-1, 1] per side)
+    out["elastic"] = torch.stack([tvf.elastic(images[i], smooth[i : i + 1], fill=background) for i in range(n)]).numpy()
     return {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in out.items()}
 
 
@@ -68,6 +76,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--iterations", type=int, default=300)
     parser.add_argument("--batch_size", type=int, default=128)
+    parser.add_argument("--eval_every", type=int, default=20, help="validation period (the paper's: 20)")
     parser.add_argument("--out", type=Path, default=Path("results/beta_study_images"))
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -81,8 +90,12 @@ def main() -> None:
                 continue
             start = time.perf_counter()
             trained = train_toll(
-                split, args.seed, protocol="synthetic", settings=TollSettings(beta=beta),
-                budget=Budget(iterations=args.iterations, batch_size=args.batch_size), compare_criteria=True,
+                split,
+                args.seed,
+                protocol="synthetic",
+                settings=TollSettings(beta=beta),
+                budget=Budget(iterations=args.iterations, batch_size=args.batch_size, eval_every=args.eval_every),
+                compare_criteria=True,
             )
             seconds = time.perf_counter() - start
             record: dict[str, np.ndarray] = {"y_test": split.y_test, "seconds": np.array(seconds)}
@@ -94,6 +107,10 @@ def main() -> None:
                 for kind, images in synthetic.items():
                     record[f"{name}__syn_{kind}"] = parts(model, images, precision)
             np.savez(target, **record)
+            torch.save(
+                {name: checkpoint.state for name, checkpoint in trained.fit.checkpoints.items()},
+                target.with_suffix(".pt"),
+            )
             print(f"{args.dataset} {cls} beta {beta:g}: {seconds:.0f} s", flush=True)
 
 
