@@ -233,8 +233,8 @@ def image_report(folder: Path, checkpoint: str = "synthetic") -> None:
             test = score(d[f"{checkpoint}__test"], b)
             held = score(d[f"{checkpoint}__held"], b)
             row = [100 * auc(held, score(d[f"{checkpoint}__syn_{k}"], b)) for k in kinds]
-            cells = " | ".join(f"{v:.1f}" for v in row)
-            print(f"| {b:g} | {100 * auc(test[y == 0], test[y == 1]):.2f} | {cells} |")
+            shown = " | ".join(f"{v:.1f}" for v in row)
+            print(f"| {b:g} | {100 * auc(test[y == 0], test[y == 1]):.2f} | {shown} |")
 
 
 if __name__ == "__main__":

@@ -21,10 +21,13 @@ import numpy as np
 import torch
 from torchvision.transforms.v2 import functional as tvf
 
+from anomalib_toll.core import build_autoencoder
 from anomalib_toll.core.loss import collapse_distance, reconstruction_error
 from anomalib_toll.core.training import toll_forward
-from anomalib_toll.protocol import Budget, TollSettings, make_split, train_toll
-from anomalib_toll.protocol.synthetic import IMAGE_CORRUPTIONS
+from anomalib_toll.protocol import Budget, OneClassSplit, TollSettings, make_split, train_toll
+from anomalib_toll.protocol.beta import SYNTHETIC_SEED
+from anomalib_toll.protocol.synthetic import IMAGE_CORRUPTIONS, synthetic_anomalies
+from anomalib_toll.protocol.toll import resolve_precision
 
 
 def parts(model: torch.nn.Module, images: np.ndarray, precision: str, batch: int = 500) -> np.ndarray:
@@ -46,6 +49,7 @@ def synthetic_sets(normal: np.ndarray, seed: int) -> dict[str, np.ndarray]:
     partner = (np.arange(n) + rng.integers(1, max(n, 2), size=n)) % n
     lam = rng.uniform(0.3, 0.7, size=(n, 1, 1, 1)).astype(np.float32)
     out = {corrupt.__name__.strip("_"): corrupt(normal, rng) for corrupt in IMAGE_CORRUPTIONS}
+    out["package"] = synthetic_anomalies(normal, seed=SYNTHETIC_SEED)  # exactly what beta="auto" compares
     out["interp"] = lam * normal + (1 - lam) * normal[partner]
     background = float(normal.min())  # what a normalised empty pixel is: a fill of 0 would be a visible frame
     out["shift3"] = tvf.affine(images, angle=0.0, translate=[3, 3], scale=1.0, shear=[0.0], fill=background).numpy()
@@ -87,6 +91,7 @@ def main() -> None:
         for beta in args.betas:
             target = args.out / f"{args.dataset}{cls}__s{args.seed}__b{beta:g}__it{args.iterations}.npz"
             if target.exists():
+                add_missing_kinds(target, split, synthetic)
                 continue
             start = time.perf_counter()
             trained = train_toll(
@@ -98,20 +103,41 @@ def main() -> None:
                 compare_criteria=True,
             )
             seconds = time.perf_counter() - start
-            record: dict[str, np.ndarray] = {"y_test": split.y_test, "seconds": np.array(seconds)}
-            model, precision = trained.model, trained.settings.precision
-            for name, checkpoint in trained.fit.checkpoints.items():
-                model.load_state_dict(checkpoint.state)
-                record[f"{name}__test"] = parts(model, split.x_test, precision)
-                record[f"{name}__held"] = parts(model, normal, precision)
-                for kind, images in synthetic.items():
-                    record[f"{name}__syn_{kind}"] = parts(model, images, precision)
+            states = {name: checkpoint.state for name, checkpoint in trained.fit.checkpoints.items()}
+            sets = {"test": split.x_test, "held": normal} | {f"syn_{k}": v for k, v in synthetic.items()}
+            record = {"y_test": split.y_test, "seconds": np.array(seconds)}
+            record |= score_checkpoints(trained.model, states, trained.settings.precision, sets)
             np.savez(target, **record)
-            torch.save(
-                {name: checkpoint.state for name, checkpoint in trained.fit.checkpoints.items()},
-                target.with_suffix(".pt"),
-            )
+            torch.save(states, target.with_suffix(".pt"))
             print(f"{args.dataset} {cls} beta {beta:g}: {seconds:.0f} s", flush=True)
+
+
+def score_checkpoints(
+    model: torch.nn.Module,
+    states: dict[str, dict],
+    precision: str,
+    sets: dict[str, np.ndarray],
+) -> dict[str, np.ndarray]:
+    """``{checkpoint}__{set}`` -> the set's score parts under that checkpoint."""
+    out = {}
+    for name, state in states.items():
+        model.load_state_dict(state)
+        out |= {f"{name}__{set_name}": parts(model, images, precision) for set_name, images in sets.items()}
+    return out
+
+
+def add_missing_kinds(target: Path, split: OneClassSplit, synthetic: dict[str, np.ndarray]) -> None:
+    """Score synthetic kinds added since ``target`` was written, from its saved checkpoints (no retraining)."""
+    stored = dict(np.load(target))
+    missing = {f"syn_{k}": v for k, v in synthetic.items() if not any(key.endswith(f"__syn_{k}") for key in stored)}
+    if not missing or not target.with_suffix(".pt").exists():
+        return
+    shape = split.x_train.shape[1:]
+    model = build_autoencoder(shape, latent_dim=TollSettings().resolve(split.dataset).latent_dim)
+    precision = resolve_precision("auto", shape, model.is_convolutional, torch.device("cpu"))
+    states = torch.load(target.with_suffix(".pt"), weights_only=True)
+    np.savez(target, **stored, **score_checkpoints(model, states, precision, missing))
+    print(f"{target.name}: scored {sorted(missing)} from its checkpoints", flush=True)
 
 
 if __name__ == "__main__":
