@@ -215,6 +215,22 @@ def leave_one_out(by_family: dict[str, dict[str, dict[str, list[float]]]], proto
     return "\n".join(lines)
 
 
+IMAGE_MIXES = {
+    "structure (rotate, flip, shuffle, blend)": ("rotate", "flip", "shuffle_patches", "blend"),
+    "simpler (erase, thin, fade)": ("erase", "thin", "fade"),
+    "structure + simpler (rotate, flip, shuffle, erase, thin, fade)": (
+        "rotate",
+        "flip",
+        "shuffle_patches",
+        "erase",
+        "thin",
+        "fade",
+    ),
+    "erase only": ("erase",),
+}
+"""Candidate image mixes, by the kinds of ``bench/beta_study_images.py`` they pool."""
+
+
 def image_report(folder: Path, checkpoint: str = "synthetic") -> None:
     """Images (``bench/beta_study_images.py``): each β's test AUROC and each synthetic kind's choice."""
     pattern = re.compile(r"(?P<cell>.+)__s(?P<seed>\d+)__b(?P<beta>[\d.e+]+)__it(?P<it>\d+)\.npz")
@@ -235,6 +251,19 @@ def image_report(folder: Path, checkpoint: str = "synthetic") -> None:
             row = [100 * auc(held, score(d[f"{checkpoint}__syn_{k}"], b)) for k in kinds]
             shown = " | ".join(f"{v:.1f}" for v in row)
             print(f"| {b:g} | {100 * auc(test[y == 0], test[y == 1]):.2f} | {shown} |")
+        print("\n| synthetic mix (kinds pooled, equal shares) | AUROC % per β | β chosen | its test AUROC |")
+        print("|---|---|---|---|")
+        for mix, mix_kinds in IMAGE_MIXES.items():
+            if not all(k in kinds for k in mix_kinds):
+                continue
+            value = {}
+            for b, d in sorted(nets.items()):
+                made = np.concatenate([score(d[f"{checkpoint}__syn_{k}"], b) for k in mix_kinds])
+                value[b] = auc(score(d[f"{checkpoint}__held"], b), made)
+            chosen = max(value, key=lambda b: (round(value[b], 6), -b))
+            test = score(nets[chosen][f"{checkpoint}__test"], chosen)
+            per_beta = ", ".join(f"{b:g}: {100 * v:.1f}" for b, v in value.items())
+            print(f"| {mix} | {per_beta} | {chosen:g} | {100 * auc(test[y == 0], test[y == 1]):.2f} |")
 
 
 if __name__ == "__main__":

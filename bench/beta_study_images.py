@@ -68,6 +68,10 @@ def synthetic_sets(normal: np.ndarray, seed: int) -> dict[str, np.ndarray]:
     smooth = tvf.gaussian_blur(displacement.permute(0, 3, 1, 2), [9, 9], [3.0, 3.0]).permute(0, 2, 3, 1)
     smooth = smooth / smooth.std() * (1.2 * 2 / max(h, w))  # ~1.2 pixels, in grid units ([-1, 1] per side)
     out["elastic"] = torch.stack([tvf.elastic(images[i], smooth[i : i + 1], fill=background) for i in range(n)]).numpy()
+    # Simpler than a normal image, so a plain autoencoder reconstructs them well: where the collapse should pay.
+    out["thin"] = (-torch.nn.functional.max_pool2d(-images, 3, stride=1, padding=1)).numpy()
+    out["blur"] = tvf.gaussian_blur(images, [5, 5], [1.5, 1.5]).numpy()
+    out["fade"] = 0.5 * normal + 0.5 * background
     return {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in out.items()}
 
 

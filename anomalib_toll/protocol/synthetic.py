@@ -64,6 +64,26 @@ def _blend(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return 0.5 * images + 0.5 * images[partners]
 
 
+def _erase(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    n, _, h, w = images.shape
+    out = images.copy()
+    tops, lefts = rng.integers(0, h - h // 3 + 1, size=n), rng.integers(0, w - w // 3 + 1, size=n)
+    for image, top, left in zip(out, tops, lefts, strict=True):
+        image[:, top : top + h // 3, left : left + w // 3] = images.mean()
+    return out
+
+
+def _thin(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    del rng  # deterministic
+    padded = np.pad(images, ((0, 0), (0, 0), (1, 1), (1, 1)), mode="edge")
+    return np.lib.stride_tricks.sliding_window_view(padded, (3, 3), axis=(-2, -1)).min(axis=(-2, -1))
+
+
+def _fade(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    del rng  # deterministic
+    return 0.5 * images + 0.5 * images.min()
+
+
 IMAGE_CORRUPTIONS = (_rotate, _flip, _shuffle_patches, _blend)
 
 
