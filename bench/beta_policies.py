@@ -216,6 +216,7 @@ def leave_one_out(by_family: dict[str, dict[str, dict[str, list[float]]]], proto
 
 
 IMAGE_MIXES = {
+    "the package's mix (what beta='auto' compares)": ("package",),
     "structure (rotate, flip, shuffle, blend)": ("rotate", "flip", "shuffle_patches", "blend"),
     "simpler (erase, thin, fade)": ("erase", "thin", "fade"),
     "structure + simpler (rotate, flip, shuffle, erase, thin, fade)": (

@@ -93,7 +93,7 @@ def main() -> None:
         normal = split.x_val_normal
         synthetic = synthetic_sets(normal, args.seed)
         for beta in args.betas:
-            target = args.out / f"{args.dataset}{cls}__s{args.seed}__b{beta:g}__it{args.iterations}.npz"
+            target = args.out / f"{args.dataset}_c{cls}__s{args.seed}__b{beta:g}__it{args.iterations}.npz"
             if target.exists():
                 add_missing_kinds(target, split, synthetic)
                 continue

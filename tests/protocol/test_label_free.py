@@ -27,6 +27,22 @@ def test_synthetic_anomalies_keep_shape_differ_from_normals_and_are_seeded(shape
     np.testing.assert_array_equal(made, synthetic_anomalies(normal, seed=1))
 
 
+def test_image_mix_holds_simpler_images_in_equal_shares():
+    """A third of the image anomalies are simpler than their source (thinned or faded), a sixth erased.
+
+    Simpler inputs are the ones a plain autoencoder reconstructs well: without them the criterion cannot reward β > 0.
+    """
+    normal = np.random.default_rng(0).uniform(size=(60, 1, 12, 12)).astype(np.float32)
+    made = synthetic_anomalies(normal, seed=0)
+    no_brighter = (made <= normal).all(axis=(1, 2, 3))
+    assert no_brighter.sum() == 20  # 10 thinned + 10 faded; rotations, flips, shuffles, erasures brighten some pixel
+    faded = np.ptp(made - 0.5 * normal, axis=(1, 2, 3)) < 1e-6  # half the contrast, shifted to the darkest value
+    assert faded.sum() == 10
+    windows = np.lib.stride_tricks.sliding_window_view(made[:, 0], (4, 4), axis=(1, 2))
+    erased = (windows == windows[..., :1, :1]).all(axis=(-2, -1)).any(axis=(1, 2))  # one constant 4 x 4 block
+    assert erased.sum() == 10
+
+
 def test_no_real_anomaly_reaches_label_free_selection(digits_split, monkeypatch):
     seen = []
     real = protocol_beta.synthetic_anomalies

@@ -75,7 +75,7 @@ class BetaSearch(Callback):
         if self.validation is None:
             normal = torch.cat(self.normal) if self.normal else torch.empty(0)
             self.normal = []
-            if len(normal) < 2:  # nothing to blend or shuffle
+            if len(normal) < 2:  # too few to make synthetic anomalies from
                 return
             made, labels = synthetic_validation(normal.numpy())
             self.validation = torch.from_numpy(made), labels
