@@ -55,12 +55,7 @@ def synthetic_sets(normal: np.ndarray, seed: int) -> dict[str, np.ndarray]:
     out["shift3"] = tvf.affine(images, angle=0.0, translate=[3, 3], scale=1.0, shear=[0.0], fill=background).numpy()
     out["rot45"] = tvf.rotate(images, 45.0, fill=background).numpy()
     out["noise0.5"] = normal + 0.5 * normal.std() * rng.normal(size=normal.shape).astype(np.float32)
-    erased = normal.copy()
     h, w = normal.shape[-2:]
-    for i in range(n):
-        top, left = rng.integers(0, h - h // 3), rng.integers(0, w - w // 3)
-        erased[i, :, top : top + h // 3, left : left + w // 3] = normal.mean()
-    out["erase"] = erased
     half = h // 2
     out["halves"] = np.concatenate([normal[:, :, :half], normal[partner][:, :, half:]], axis=2)
     out["thick"] = torch.nn.functional.max_pool2d(images, 3, stride=1, padding=1).numpy()
@@ -68,10 +63,8 @@ def synthetic_sets(normal: np.ndarray, seed: int) -> dict[str, np.ndarray]:
     smooth = tvf.gaussian_blur(displacement.permute(0, 3, 1, 2), [9, 9], [3.0, 3.0]).permute(0, 2, 3, 1)
     smooth = smooth / smooth.std() * (1.2 * 2 / max(h, w))  # ~1.2 pixels, in grid units ([-1, 1] per side)
     out["elastic"] = torch.stack([tvf.elastic(images[i], smooth[i : i + 1], fill=background) for i in range(n)]).numpy()
-    # Simpler than a normal image, so a plain autoencoder reconstructs them well: where the collapse should pay.
-    out["thin"] = (-torch.nn.functional.max_pool2d(-images, 3, stride=1, padding=1)).numpy()
+    # Simpler than a normal image, like the package's erase/thin/fade: a plain autoencoder reconstructs it well.
     out["blur"] = tvf.gaussian_blur(images, [5, 5], [1.5, 1.5]).numpy()
-    out["fade"] = 0.5 * normal + 0.5 * background
     return {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in out.items()}
 
 
