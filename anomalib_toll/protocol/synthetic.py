@@ -126,6 +126,8 @@ def synthetic_anomalies(normal: np.ndarray, seed: int = 0) -> np.ndarray:
     out = np.empty_like(normal)
     for i, corrupt in enumerate(corruptions):
         rows = order[i :: len(corruptions)]
+        if len(rows) == 0:  # fewer normal rows than corruptions: the later kinds get none
+            continue
         source = normal[rows] if normal.ndim == 4 else normal  # tables: fit on every normal row
         made = corrupt(source, rng)
         out[rows] = made if normal.ndim == 4 else made[: len(rows)]

@@ -43,6 +43,16 @@ def test_image_mix_holds_simpler_images_in_equal_shares():
     assert erased.sum() == 10
 
 
+@pytest.mark.parametrize("n_images", [2, 5])
+def test_fewer_images_than_corruption_kinds_still_give_one_anomaly_each(n_images):
+    """A few held-out images (a small Folder data set) must not fail the kinds that get no image."""
+    normal = np.random.default_rng(0).uniform(size=(n_images, 1, 12, 12)).astype(np.float32)
+    made = synthetic_anomalies(normal, seed=0)
+    assert made.shape == normal.shape
+    assert np.isfinite(made).all()
+    assert not np.isclose(made, normal).all(axis=(1, 2, 3)).any()  # every row corrupted
+
+
 def test_no_real_anomaly_reaches_label_free_selection(digits_split, monkeypatch):
     seen = []
     real = protocol_beta.synthetic_anomalies
