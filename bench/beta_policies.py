@@ -118,6 +118,10 @@ def policies(nets: dict[float, dict[str, np.ndarray]], default: float) -> dict[s
     if 1000.0 in nets:  # the package's default: beta="auto" on BETA_GRID
         default_grid = {b: nets[b] for b in (0.0, 1.0, 10.0, 100.0, 1000.0)}
         out["POLICY beta=auto (0,1,10,100,1000)"] = test[select(default_grid, "adbench_mix")]
+        if "syn_clustered" in nets[0.0]:
+            out["select adbench_mix+clustered (0,1,10,100,1000)"] = test[
+                select(default_grid, "adbench_mix", "clustered")
+            ]
     value = {b: auc(score(d["held"], b), score(d["syn_adbench_mix"], b)) for b, d in nets.items()}
     top2 = sorted(nets, key=lambda b: (-round(value[b], 6), b))[:2]
     total = sum(robust(score(nets[b]["test"], b), score(nets[b]["held"], b)) for b in top2)
