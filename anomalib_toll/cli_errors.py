@@ -7,7 +7,8 @@ name; everything the package checks before work) exits with status 2, a failure 
 run (cells that failed, an unexpected error) with 1, Ctrl-C with 130 and one line saying
 what was kept. ``--debug`` anywhere on the command line, or ``ANOMALIB_TOLL_DEBUG=1``,
 lets the exception through with its traceback. The package's own warnings about its
-input (:class:`~anomalib_toll.core.checks.InputWarning`) print as one line too.
+input (:class:`~anomalib_toll.core.checks.InputWarning`) print as one line too; the
+FutureWarnings timm and anomalib give each other at import are not printed.
 
 Example:
     >>> exit_status(ValueError("seeds must be an integer >= 1, got 0."))
@@ -37,6 +38,9 @@ USAGE, FAILURE, INTERRUPTED = 2, 1, 130
 USAGE_ERRORS: tuple[type[BaseException], ...] = (ValueError, TypeError, LookupError, ImportError, FileNotFoundError,
                                                  FileExistsError, NotADirectoryError, IsADirectoryError,
                                                  PermissionError)
+# Modules whose FutureWarnings are one library's notice to another (timm's to anomalib, anomalib's to itself),
+# printed when anomalib's models are imported: nothing a user of this command can act on.
+LIBRARY_NOTICES = r"(anomalib|timm)(\.|$)"
 
 
 def split_debug(argv: list[str]) -> tuple[list[str], bool]:
@@ -100,7 +104,9 @@ def error_path(debug: bool = False) -> Generator[None]:
 
     warnings.formatwarning, warnings.showwarning = _one_line_warning, show_once
     try:
-        yield
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", category=FutureWarning, module=LIBRARY_NOTICES)
+            yield
     except (Exception, KeyboardInterrupt) as err:
         if debug:
             raise

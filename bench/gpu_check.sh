@@ -3,7 +3,7 @@
 # Budget: 8 minutes on the lent GPU; data: .gpu/ from bench/gpu_prepare.sh
 # (MNIST .npz + Python 3.12 wheels of anomalib, PyOD, jsonargparse and their missing dependencies).
 #   bash bench/gpu_check.sh --out "$OUT"   # on the GPU host; the last line is "RESULT key=value ..."
-#   bash bench/gpu_check.sh --smoke        # the same sections tiny, on the CPU, < 2 min
+#   bash bench/gpu_check.sh --smoke        # the same sections tiny, on the CPU, bounded by counts (not seconds)
 # Python: $PYTHON, else ./.venv/bin/python when there is one, else python3 (the GPU host's, which holds torch).
 set -uo pipefail
 cd "$(dirname "$0")/.."

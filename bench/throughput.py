@@ -11,12 +11,16 @@ Prints, each as a ratio of two things timed here and now (never an absolute goal
 * ``val_overhead``: validation time ÷ training time at the paper's MNIST settings
   (batch 1000, 10,000 validation images every 20 steps), projected from measured rates
   (``--quick`` takes the training rate at batch 128 instead of 1000);
-* the projected wall time of one paper-budget MNIST class-seed on this machine;
+* the projected wall time of one paper-budget MNIST class-seed on this machine, in the
+  precision ``precision="auto"`` picks here (bf16 only where the CPU runs it natively);
+* the CPU's capability (``torch.backends.cpu.get_cpu_capability()``: AVX2, AVX512, ...) and
+  that precision, so a figure can be read beside the machine that gave it;
 * with ``--layers``: each B.1 conv layer alone, fp32 vs bf16 + channels_last (what bounds
   the mixed-precision speedup of a whole step).
 
 The last line is machine-readable:
-``RESULT b1_fp32=… b1_best=… speedup=… toll_overhead=… pyod_ratio=… val_overhead=…``.
+``RESULT b1_fp32=… b1_best=… speedup=… toll_overhead=… pyod_ratio=… val_overhead=… cpu_capability=…
+auto_precision=…``.
 
 Usage:
     python bench/throughput.py --quick      # about a minute
@@ -34,7 +38,8 @@ import numpy as np
 import torch
 
 from anomalib_toll.core import build_autoencoder, fit_toll, score_toll, toll_loss
-from anomalib_toll.core.training import autocast
+from anomalib_toll.core.training import autocast, native_bf16
+from anomalib_toll.protocol.toll import resolve_precision
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -107,26 +112,34 @@ def pyod_ratio(rows: int, epochs: int) -> float:
     return interleaved_ratio(toll, pyod, rounds=2)
 
 
-def validation_overhead(seconds: float, train_rate_bf16: float, train_batch: int) -> tuple[float, float, float]:
+def auto_precision() -> str:
+    """What ``precision="auto"`` picks for the paper's MNIST network on this CPU."""
+    return resolve_precision("auto", (1, 28, 28), convolutional=True, device=torch.device("cpu"))
+
+
+def validation_overhead(
+    seconds: float, train_rate: float, train_batch: int, precision: str,
+) -> tuple[float, float, float]:
     """(val ÷ train time, projected seconds, training ÷ forward cost per image) for one paper MNIST cell.
 
     Paper: 2000 steps of batch 1000, 10,000 validation images scored every 20 steps, i.e.
     half a validation forward per training image; so the fraction is 0.5 ÷ (training cost ÷
-    forward cost per image): ≤ 0.10 needs a training image to cost ≥ 5 forwards.
+    forward cost per image): ≤ 0.10 needs a training image to cost ≥ 5 forwards. Scored in
+    ``precision``, the one ``auto`` picks, as the protocol does.
     """
     torch.manual_seed(0)
     net = build_autoencoder((1, 28, 28)).to(memory_format=torch.channels_last)
     val = torch.randn(2048, 1, 28, 28)
-    score_toll(net, val[:256], beta=1000.0, precision="bf16-mixed")
+    score_toll(net, val[:256], beta=1000.0, precision=precision)
     n, start = 0, time.perf_counter()
     while (elapsed := time.perf_counter() - start) < seconds or n < 1:
-        score_toll(net, val, beta=1000.0, precision="bf16-mixed")  # the protocol's scoring batch
+        score_toll(net, val, beta=1000.0, precision=precision)  # the protocol's scoring batch
         n += 1
     val_rate = n * len(val) / elapsed
-    print(f"validation forward {val_rate:.0f} images/s; training {train_rate_bf16:.0f} images/s at batch {train_batch}")
-    train_s = 2000 * 1000 / train_rate_bf16
+    print(f"validation forward {val_rate:.0f} images/s; training {train_rate:.0f} images/s at batch {train_batch}")
+    train_s = 2000 * 1000 / train_rate
     val_s = 100 * 10_000 / val_rate
-    return val_s / train_s, train_s + val_s, val_rate / train_rate_bf16
+    return val_s / train_s, train_s + val_s, val_rate / train_rate
 
 
 def conv_layer_times(shape: tuple[int, ...], batch: int) -> None:
@@ -202,7 +215,9 @@ def main() -> None:
     )
     args = parser.parse_args()
     seconds = 3.0 if args.quick else 10.0
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+    capability, auto = torch.backends.cpu.get_cpu_capability(), auto_precision()
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, CPU capability {capability}, "
+          f"native bf16 {native_bf16(torch.device('cpu'))}: precision='auto' picks {auto!r} for B.1")
     rates: dict[str, float] = {}
     for name, shape in (("b1", (1, 28, 28)), ("b2", (3, 32, 32))):
         variants = (("fp32", "32", False), ("bf16", "bf16-mixed", False), ("bf16_cl", "bf16-mixed", True))
@@ -215,14 +230,15 @@ def main() -> None:
     ratio = pyod_ratio(rows=2000, epochs=2 if args.quick else 10)
     print(f"TollDetector.fit / PyOD AutoEncoder.fit (2000x274, batch 100): {ratio:.3f}")
     train_batch = 128 if args.quick else 1000
-    bf16_rate = (
-        rates["b1_bf16_cl"] if args.quick
-        else train_rate((1, 28, 28), "bf16-mixed", channels_last=True, batch=train_batch, seconds=seconds)
+    bf16 = auto == "bf16-mixed"  # channels_last only helps bf16
+    auto_rate = (
+        rates["b1_bf16_cl" if bf16 else "b1_fp32"] if args.quick
+        else train_rate((1, 28, 28), auto, channels_last=bf16, batch=train_batch, seconds=seconds)
     )
-    val_frac, projected, cost_ratio = validation_overhead(seconds, bf16_rate, train_batch)
+    val_frac, projected, cost_ratio = validation_overhead(seconds, auto_rate, train_batch, auto)
     print(f"validation / training time at paper MNIST settings: {val_frac:.3f} "
           f"(a training image costs {cost_ratio:.1f} forwards; validation runs 0.5 per training image)")
-    print(f"projected paper-budget MNIST class-seed (bf16 + channels_last): {projected / 3600:.2f} h")
+    print(f"projected paper-budget MNIST class-seed (precision {auto!r}): {projected / 3600:.2f} h")
     if args.layers:
         print("B.1 conv layers alone, forward + backward at batch 128:")
         conv_layer_times((1, 28, 28), 128)
@@ -232,7 +248,8 @@ def main() -> None:
             print(f"torch.compile {name}: eager/compiled step time {speedup:.2f}, compile {compile_s:.0f}s")
     print(
         f"RESULT b1_fp32={rates['b1_fp32']:.1f} b1_best={b1_best:.1f} speedup={b1_best / rates['b1_fp32']:.2f} "
-        f"toll_overhead={overhead:.3f} pyod_ratio={ratio:.3f} val_overhead={val_frac:.3f}",
+        f"toll_overhead={overhead:.3f} pyod_ratio={ratio:.3f} val_overhead={val_frac:.3f} "
+        f"cpu_capability={capability} auto_precision={auto}",
     )
 
 

@@ -2,6 +2,8 @@
 
 import subprocess
 import sys
+import traceback
+import warnings
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -10,7 +12,9 @@ import pytest
 
 from anomalib_toll.benchmark import grid
 from anomalib_toll.cli import main
-from anomalib_toll.cli_errors import error_line, exit_status, split_debug
+from anomalib_toll.cli_errors import error_line, error_path, exit_status, split_debug
+
+USER = "tests.benchmark.user_detector"
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +65,12 @@ BAD_INPUTS = [
     (["benchmark", "--models", "toll", "--model_args", '{"toll": {"latent_dim": 0}}'], "latent_dim must be"),
     (["benchmark", "--models", "toll", "--model_args", '{"toll": {"beta": -1}}'], "beta must be"),
     (["benchmark", "--models", "toll", "--model_args", '{"toll": {"norm": 7}}'], "norm"),
+    (["benchmark", "--models", "fitymi_toll", "--model_args", '{"fitymi_toll": {"pre_trained": false, "norm": 3}}'],
+     "norm must be 1, 2 or 'inf' (the paper's Table 8), got 3"),
+    (["benchmark", "--models", "fitymi_toll", "--classes", "[3]", "--model_args",
+      '{"fitymi_toll": {"pre_trained": false, "epochs": 1}}'],
+     ("model 'fitymi_toll' on digits: fake_source='perlin' needs images of at least 17 x 17 pixels (anomalib's "
+      "Perlin noise), got 8 x 8; use fake_source='cutpaste'")),
     (["benchmark", "--models", "toll", "--model_args", '{"toll": {"protocol": "clean"}}'], "the grid's own"),
     (["benchmark", "--models", "iforest,pyod.models.iforest.IForest"], "both named 'iforest'"),
     (["benchmark", "--models", "iforest", "--classes", "[99]"], "classes must be in 0..9"),
@@ -71,8 +81,8 @@ BAD_INPUTS = [
     (["benchmark", "--models", "iforest", "--batch_size", "0"], "batch_size must be an integer >= 1"),
     (["benchmark", "--models", "iforest", "--workers", "0"], "workers must be an integer >= 1"),
     (["benchmark", "--models", "iforest", "--workers", "-3"], "workers must be an integer >= 1"),
-    (["benchmark", "--models", "iforest", "--device", "bogus"], "device 'bogus' is not a torch device"),
-    (["benchmark", "--models", "iforest", "--device", "cuda:99"], "device 'cuda:99'"),
+    (["benchmark", "--models", "iforest", "--device", "bogus"], "device='bogus' is not a torch device"),
+    (["benchmark", "--models", "iforest", "--device", "cuda:99"], "device='cuda:99': "),
     *([(["benchmark", "--models", "iforest", "--executor", "ray"], "needs Ray")] if find_spec("ray") is None else []),
     (["benchmark", "--dataset", "mnist", "--data_root", "{root}/nowhere"], "Could not find mnist"),
     (["benchmark", "--dataset", "mnist", "--data_root", "{root}/mnist_bad"], "mnist.npz is not a readable"),
@@ -116,18 +126,40 @@ def test_bad_input_is_one_line_naming_it_before_any_cell(args, message, bad_data
     assert not (tmp_path / "out").exists()  # nothing written, not even an empty folder
 
 
-def test_the_console_script_prints_no_traceback_and_debug_does(tmp_path):
-    command = [sys.executable, "-m", "anomalib_toll.cli", "benchmark", "--models", "iforest", "--model_args",
-               '{"iforest": {"n_estimatorz": 5}}', "--output", str(tmp_path / "o")]
+def test_the_console_script_prints_one_line_and_debug_a_traceback(tmp_path):
+    """In a fresh process, where importing anomalib's models is what makes timm and anomalib warn."""
+    command = [sys.executable, "-m", "anomalib_toll.cli", "benchmark", "--models", "nosuchmodel", "--output",
+               str(tmp_path / "o")]
     proc = subprocess.run(command, capture_output=True, text=True, check=False)
     assert proc.returncode == 2
-    assert "Traceback" not in proc.stderr
-    last = proc.stderr.strip().splitlines()[-1]
-    assert last.startswith("anomalib-toll: error: pyod.models.iforest.IForest: got an unexpected keyword argument")
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr  # no FutureWarning of timm or anomalib before it
+    assert lines[0].startswith("anomalib-toll: error: unknown model 'nosuchmodel'")
     debug = subprocess.run([*command, "--debug"], capture_output=True, text=True, check=False)
     assert debug.returncode == 1
     assert "Traceback" in debug.stderr
-    assert "n_estimatorz" in debug.stderr
+    assert "nosuchmodel" in debug.stderr
+
+
+def test_library_future_warnings_are_not_printed_and_others_are():
+    with warnings.catch_warnings(record=True) as shown:
+        warnings.simplefilter("always")
+        with error_path():
+            for module in ("timm.models.layers", "anomalib.models.image.dinomaly.components.layers", "mine"):
+                warnings.warn_explicit(f"{module} is deprecated", FutureWarning, f"{module}.py", 1, module=module)
+    assert [str(w.message) for w in shown] == ["mine is deprecated"]
+
+
+def test_debug_shows_where_the_failing_cell_failed(tmp_path, capsys):
+    with pytest.raises(grid.BenchmarkError) as err:
+        main(["benchmark", "--models", f"{USER}.Boom", "--classes", "[0]", "--output", str(tmp_path / "o"), "--debug"])
+    shown = "".join(traceback.format_exception(err.value))
+    assert 'user_detector.py", line' in shown
+    assert "in fit" in shown
+    assert "RuntimeError: boom on" in shown
+    assert "in the cell boom class 0 seed 0" in shown  # which cell, when several failed
+    assert "1 cell(s) failed" in shown  # and the grid's own error after it
+    capsys.readouterr()
 
 
 def test_usage_errors_exit_2_and_failed_runs_exit_1():

@@ -27,6 +27,8 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypedDict
 
+import torch
+
 from anomalib_toll.data import get_dataset
 from anomalib_toll.protocol import Budget, OneClassSplit, evaluate, make_split
 from anomalib_toll.protocol.metrics import EXTRA_METRICS, pixel_metrics
@@ -133,6 +135,7 @@ def run_cell(cell: Cell) -> tuple[Row, Scores | None]:
     scores = runner.score_test(split)
     score_seconds = time.perf_counter() - start
     metrics = data_metrics(cell, split, runner, scores)
+    settings = cell_settings(cell, runner)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # this process's high-water mark
     row = Row(
         dataset=cell.dataset, normal_class=cell.normal_class, seed=cell.seed, model=runner.name,
@@ -140,11 +143,11 @@ def run_cell(cell: Cell) -> tuple[Row, Scores | None]:
         auroc=evaluate("auroc", scores, split.y_test), fit_seconds=round(fit_seconds, 3),
         score_seconds=round(score_seconds, 3),
         peak_rss_mb=round(rss / (1024**2 if sys.platform == "darwin" else 1024), 1),
-        settings=cell_settings(cell, runner), note=runner.note, key=resume_key(cell, split.digest, runner),
+        settings=settings, note=runner.note, key=resume_key(cell, split.digest, settings),
         data_digest=split.digest, iterations=budget.iterations if runner.uses_budget else 0,
         batch_size=int(budget.batch_size or 0) if runner.uses_budget else 0,
         eval_every=budget.eval_every if runner.uses_budget else 0, precision=runner.precision_used,
-        device=runner.device_used,
+        device=runner.device_used, threads=torch.get_num_threads(),
         n_test_normal=int((split.y_test == 0).sum()), n_test_anomalous=int((split.y_test == 1).sum()),
         input_shape="x".join(map(str, split.x_test.shape[1:])), versions=library_versions(),
         training=runner.training,
@@ -171,9 +174,12 @@ def cell_settings(cell: Cell, runner: Runner | None = None) -> str:
     return f"{used if runner.uses_budget else ''}{split}{runner.settings(cell.dataset)}"
 
 
-def resume_key(cell: Cell, data_digest: str, runner: Runner | None = None) -> str:
-    """A cell's identity: dataset, the digest of its data, class, seed, protocol, model settings and budget as used."""
-    identity = [cell.dataset, data_digest, cell.normal_class, cell.seed, cell.protocol, cell_settings(cell, runner)]
+def resume_key(cell: Cell, data_digest: str, settings: str) -> str:
+    """A cell's identity: dataset, the digest of its data, class, seed, protocol, model settings and budget as used.
+
+    ``settings`` are :func:`cell_settings`, computed once by the caller (they also go into the row).
+    """
+    identity = [cell.dataset, data_digest, cell.normal_class, cell.seed, cell.protocol, settings]
     return hashlib.sha256(json.dumps(identity).encode()).hexdigest()[:16]
 
 

@@ -31,9 +31,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import numpy as np
 
 from anomalib_toll.core.checks import check_positive_int
+from anomalib_toll.core.devices import check_device as check_torch_device
 from anomalib_toll.notices import InputWarning
 from anomalib_toll.protocol import Budget
-from anomalib_toll.runners import AnomalibRunner, PyODRunner
+from anomalib_toll.runners import AnomalibRunner, FitymiRunner, PyODRunner
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -69,30 +70,14 @@ def check_workers(workers: int | None, executor: str = "local") -> int | None:
 def check_device(device: str | None) -> str | None:
     """The device, once: a torch device this machine has (``None``: CUDA when available, decided by each model).
 
+    The check is TollDetector's too (:func:`anomalib_toll.core.devices.check_device`), with the flag's fix.
+
     Raises:
         ValueError: not a device name, or a device this machine does not have (named, with what it has).
     """
     if device is None or device in {"auto", "cpu"}:
         return device
-    import torch
-
-    from anomalib_toll.core.training import resolve_device
-
-    hint = "use cpu, cuda, cuda:N or mps, or leave --device unset (CUDA when available)"
-    try:
-        resolved = resolve_device(device)
-    except (RuntimeError, ValueError, TypeError) as err:
-        msg = f"device {device!r} is not a torch device ({err}); {hint}."
-        raise ValueError(msg) from None
-    if resolved.type == "cuda" and not torch.cuda.is_available():
-        msg = f"device {device!r}: torch sees no CUDA device here (torch.cuda.is_available() is False); {hint}."
-        raise ValueError(msg)
-    if resolved.type == "cuda" and resolved.index is not None and resolved.index >= torch.cuda.device_count():
-        msg = f"device {device!r}: this machine has {torch.cuda.device_count()} CUDA device(s); {hint}."
-        raise ValueError(msg)
-    if resolved.type == "mps" and not torch.backends.mps.is_available():
-        msg = f"device {device!r}: torch sees no MPS device on this machine; {hint}."
-        raise ValueError(msg)
+    check_torch_device(device, fix="use --device cpu, cuda, cuda:N or mps, or leave it unset (CUDA when available)")
     return device
 
 
@@ -136,12 +121,14 @@ def check_model_arguments(model: str, runner: Runner, options: dict[str, Any], s
     """Build an anomalib model, or fit a PyOD model on a few training rows, with the arguments given.
 
     Models without arguments are not tried (their defaults are the library's); the
-    global random state is left as it was.
+    global random state is left as it was. FITYMI's images are checked against its fake source.
 
     Raises:
-        ValueError: the model refused its arguments; the message names the model, the
-            arguments and the library's own complaint.
+        ValueError: the model refused its arguments, or FITYMI's fakes cannot be made of the
+            split's images; the message names the model, the arguments and the library's own complaint.
     """
+    if isinstance(runner, FitymiRunner):
+        runner.check_images(split)  # fakes need images of some size: known once the data are read
     if not options or not (isinstance(runner, PyODRunner) or type(runner) is AnomalibRunner):
         return  # Toll and FITYMI check their arguments when their adapters are made
     tried = f"fitted on {min(len(split.x_train), TRIAL_ROWS)} training rows" if isinstance(

@@ -24,7 +24,7 @@ from anomalib_toll.data import get_dataset
 from anomalib_toll.record import Row
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from anomalib_toll.benchmark.cell import Cell
 
@@ -56,19 +56,24 @@ def interrupted(output: Path, existed: bool) -> RunInterrupted:
     )
 
 
-def failed_rows(failures: Sequence[tuple[Cell, BaseException]], grid: Sequence[Cell], keys: Sequence[str]) -> list[Row]:
-    """A row per failed cell: its identity and error, no value (NaN), keyed like the cell (``keys``: the grid's)."""
-    position = {(c.normal_class, c.seed, c.model): i for i, c in enumerate(grid)}
+def failed_rows(
+    failures: Sequence[tuple[Cell, BaseException]], names: Mapping[str, str],
+    identity: Mapping[tuple[int, int, str], tuple[str, str]],
+) -> list[Row]:
+    """A row per failed cell: its identity, settings and error, no value (NaN).
+
+    Args:
+        failures: The failed cells and their errors.
+        names: The column each model's results go under (``badmod.Boom`` -> ``boom``), as in every other row.
+        identity: ``(class, seed, model)`` -> the cell's resume key and settings, as the grid computed them.
+    """
     rows = []
     for cell, error in failures:
-        try:
-            name = cell.runner().name  # the column the model's results go under
-        except Exception:  # noqa: BLE001  the error reported is the cell's, not this one
-            name = cell.model
+        key, settings = identity[cell.normal_class, cell.seed, cell.model]
         rows.append(Row(
-            dataset=cell.dataset, normal_class=cell.normal_class, seed=cell.seed, model=name, protocol=cell.protocol,
-            metric=get_dataset(cell.dataset).metric, value=math.nan, auroc=math.nan, fit_seconds=0.0,
-            score_seconds=0.0, peak_rss_mb=0.0, settings="", note="",
-            key=keys[position[cell.normal_class, cell.seed, cell.model]], error=f"{type(error).__name__}: {error}",
+            dataset=cell.dataset, normal_class=cell.normal_class, seed=cell.seed, model=names[cell.model],
+            protocol=cell.protocol, metric=get_dataset(cell.dataset).metric, value=math.nan, auroc=math.nan,
+            fit_seconds=0.0, score_seconds=0.0, peak_rss_mb=0.0, settings=settings, note="", key=key,
+            error=f"{type(error).__name__}: {error}",
         ))
     return rows

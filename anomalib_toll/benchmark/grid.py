@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Required, TypedDict, Unpack
 import numpy as np
 
 from anomalib_toll.benchmark import checks
-from anomalib_toll.benchmark.cell import Cell, Scores, cell_split, resume_key, run_cell
+from anomalib_toll.benchmark.cell import Cell, Scores, cell_settings, cell_split, resume_key, run_cell
 from anomalib_toll.benchmark.failures import failed_rows
 from anomalib_toll.benchmark.progress import GridProgress
 from anomalib_toll.benchmark.store import ResultStore
@@ -34,7 +34,7 @@ from anomalib_toll.data import get_dataset
 from anomalib_toll.protocol import Budget, check_protocol
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping
 
     from anomalib_toll.record import Row
 
@@ -49,15 +49,34 @@ class CellOptions(TypedDict, total=False):
 
 
 class BenchmarkError(RuntimeError):
-    """Some cells failed; every other cell finished and is saved (a rerun retries only these)."""
+    """Some cells failed; every other cell finished and is saved (a rerun retries only these).
+
+    Raised from the cells' own errors (:func:`cell_errors`): ``--debug`` shows where each cell failed.
+    """
 
     exit_status = 1  # the command line's status: the run failed (its usage was fine)
 
-    def __init__(self, failures: list[tuple[Cell, BaseException]], rows: list[Row]) -> None:
+    def __init__(self, failures: list[tuple[Cell, BaseException]], rows: list[Row], names: Mapping[str, str]) -> None:
         self.failures = failures
         self.rows = rows
-        lines = [f"  {c.model} class {c.normal_class} seed {c.seed}: {type(e).__name__}: {e}" for c, e in failures]
+        lines = [f"  {cell_name(c, names)}: {type(e).__name__}: {e}" for c, e in failures]
         super().__init__(f"{len(failures)} cell(s) failed (the others are saved; rerun to retry):\n" + "\n".join(lines))
+
+
+def cell_name(cell: Cell, names: Mapping[str, str], where: str | None = None) -> str:
+    """How progress lines and errors name a cell: its model's column in the results, ``where`` (its class), seed."""
+    return f"{names[cell.model]} {where or f'class {cell.normal_class}'} seed {cell.seed}"
+
+
+def cell_errors(failures: list[tuple[Cell, BaseException]], names: Mapping[str, str]) -> BaseException:
+    """The failed cells' own exceptions, each noted with its cell: the cause the grid's error is raised from.
+
+    Chained so, a traceback (``--debug``) shows where each cell failed, not only where the grid gave up.
+    """
+    for cell, error in failures:
+        error.add_note(f"in the cell {cell_name(cell, names)}")
+    errors = [error for _, error in failures]
+    return errors[0] if len(errors) == 1 else BaseExceptionGroup(f"the {len(errors)} failed cells' errors", errors)
 
 
 def make_grid(
@@ -155,11 +174,14 @@ def run_benchmark(
         data_root=data_root, device=device, download=download, vary_split=vary_split,
     )
     checks.check_output(output)
+    runners = {cell.model: cell.runner() for cell in grid[: len({c.model for c in grid})]}  # one cell per model
+    names = {model: runner.name for model, runner in runners.items()}  # the column of its results: one name
     # Reading every split here proves the data readable before any cell trains, and keys
     # each result by the data it read: other data in the same folder is recomputed.
-    keys = [resume_key(cell, cell_split(cell).digest) for cell in grid]
-    for cell in grid[: len({c.model for c in grid})]:  # the last split read is cached: try the models on it
-        checks.check_model_arguments(cell.model, cell.runner(), cell.options, cell_split(grid[-1]))
+    settings = [cell_settings(cell) for cell in grid]
+    keys = [resume_key(cell, cell_split(cell).digest, used) for cell, used in zip(grid, settings, strict=True)]
+    for cell in grid[: len(runners)]:  # the last split read is cached: try the models on it
+        checks.check_model_arguments(cell.model, runners[cell.model], cell.options, cell_split(grid[-1]))
     store = ResultStore(output)
     store.check_writable()
     order = {key: i for i, key in enumerate(keys)}  # rows come back in grid (``models``) order
@@ -173,10 +195,9 @@ def run_benchmark(
     # one cell at a time: its bar too
     show_steps = progress and workers <= 1 and executor == "local" and sys.stderr.isatty()
     todo = [replace(cell, show_steps=show_steps) for cell in todo]
-    names = spec.class_names(data_root) if spec.reads_class else None  # a category or a file: say which
+    classes_named = spec.class_names(data_root) if spec.reads_class else None  # a category or a file: say which
     for cell, outcome in execute(run_cell, todo, workers, executor):
-        where = f"class {cell.normal_class}" if names is None else names[cell.normal_class]
-        name = f"{cell.model} {where} seed {cell.seed}"
+        name = cell_name(cell, names, None if classes_named is None else classes_named[cell.normal_class])
         if isinstance(outcome, BaseException):
             failures.append((cell, outcome))
             bar.failed(name, outcome)
@@ -189,9 +210,11 @@ def run_benchmark(
     bar.close()
     rows = sorted((r for r in store.rows() if r.key in order), key=lambda r: order[r.key])
     if failures:  # failed cells are results too: rows with their error, in the exports, never in the store
-        failed = failed_rows(failures, grid, keys)
+        identity = {(c.normal_class, c.seed, c.model): (k, s) for c, k, s in zip(grid, keys, settings, strict=True)}
+        failed = failed_rows(failures, names, identity)
         store.export(failed)
-        raise BenchmarkError(failures, sorted([*rows, *failed], key=lambda r: order[r.key]))
+        all_rows = sorted([*rows, *failed], key=lambda r: order[r.key])
+        raise BenchmarkError(failures, all_rows, names) from cell_errors(failures, names)
     return rows
 
 

@@ -6,6 +6,7 @@ Example:
     >>> from anomalib_toll.core import build_autoencoder, toll_score
 """
 
+from anomalib_toll.core.loop import GridFit, fit_grid, fit_toll, score_stack
 from anomalib_toll.core.loss import (
     NORMS,
     collapse_distance,
@@ -23,11 +24,11 @@ from anomalib_toll.core.networks import (
     mlp_autoencoder,
     mnist_autoencoder,
 )
+from anomalib_toll.core.stack import NetworkStack
 from anomalib_toll.core.training import (
     FitResult,
     TrainingDivergedError,
     as_tensor,
-    fit_toll,
     resolve_device,
     score_in_batches,
     score_toll,
@@ -37,6 +38,8 @@ from anomalib_toll.core.training import (
 __all__ = [
     "NORMS",
     "FitResult",
+    "GridFit",
+    "NetworkStack",
     "TrainingDivergedError",
     "as_tensor",
     "TollAutoencoder",
@@ -45,6 +48,7 @@ __all__ = [
     "collapse_distance",
     "conv_autoencoder",
     "count_parameters",
+    "fit_grid",
     "fit_toll",
     "mlp_autoencoder",
     "mnist_autoencoder",
@@ -52,6 +56,7 @@ __all__ = [
     "reconstruction_error",
     "resolve_device",
     "score_in_batches",
+    "score_stack",
     "score_toll",
     "toll_batch_scores",
     "toll_loss",

@@ -82,7 +82,7 @@ def toll_score(
     x_hat: Tensor,
     x: Tensor,
     z: Tensor,
-    beta: float,
+    beta: float | Tensor,
     norm: int | float | str = 2,
     target: CollapseTarget | Tensor = "origin",
     weighting: Weighting = "sum",
@@ -93,7 +93,8 @@ def toll_score(
         x_hat: Reconstructions, same shape as ``x``.
         x: Inputs, shape ``(N, ...)``.
         z: Bottleneck codes, shape ``(N, ...)``.
-        beta: Weight of the collapse term; ``0`` gives the plain autoencoder.
+        beta: Weight of the collapse term; ``0`` gives the plain autoencoder. A tensor of
+            shape ``(N,)`` gives each row its own β (the rows of a stacked grid of networks).
         norm: Order of the latent norm: 1, 2 or "inf". Defaults to ``2``.
         target: Collapse target, see :func:`collapse_distance`. Defaults to ``"origin"``.
         weighting: ``"sum"`` for ``rec + β·norm`` (the paper's Eq. 2/3) or ``"convex"``
@@ -104,7 +105,7 @@ def toll_score(
         Scores of shape ``(N,)``; larger means more anomalous.
     """
     rec = reconstruction_error(x_hat, x)
-    if beta == 0:  # the plain autoencoder: skip the norm so β = 0 costs nothing extra
+    if not isinstance(beta, Tensor) and beta == 0:  # the plain autoencoder: skip the norm so β = 0 costs nothing extra
         return rec
     collapse = collapse_distance(z, norm=norm, target=target)
     if weighting == "sum":

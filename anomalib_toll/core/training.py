@@ -1,32 +1,25 @@
 # Copyright (C) 2026 anomalib-toll contributors
 # SPDX-License-Identifier: Apache-2.0
-"""One Toll step, one lean training loop and one batched scorer, shared by every surface.
+"""What the training loop and every scorer share: devices, precision, batch draws, the one Toll step.
 
-Why not Lightning here: the paper's networks are small (the Arrhythmia MLP is 274 wide),
-data sit in memory as tensors on the training device, and the protocol validates every
-20 steps; a loop that draws batches by index has no per-step overhead to amortise
-(``bench/lean_loop_vs_lightning.py`` measures it). The anomalib models use Lightning.
+The loop itself is :mod:`anomalib_toll.core.loop`.
 
 Example:
     >>> from anomalib_toll.core import build_autoencoder
-    >>> net = build_autoencoder((8,), hidden_dims=(8,), latent_dim=2)
-    >>> result = fit_toll(net, torch.randn(64, 8), beta=1.0, steps=5, batch_size=16)
-    >>> result.steps
-    5
+    >>> net = build_autoencoder((8,), hidden_dims=(8,), latent_dim=2).eval()
+    >>> toll_batch_scores(net, torch.randn(4, 8), beta=1.0).shape
+    torch.Size([4])
 """
 
 from __future__ import annotations
 
 import contextlib
-import copy
-import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, cast
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import torch
 from torch import Tensor, nn
-from tqdm.auto import tqdm
 
 from anomalib_toll.core.checks import check_positive_int
 from anomalib_toll.core.loss import Weighting, toll_score
@@ -56,6 +49,19 @@ def check_precision(precision: str, device: torch.device) -> str:
         msg = "precision='16-mixed' needs a CUDA device; use 'bf16-mixed' on the CPU."
         raise ValueError(msg)
     return precision
+
+
+def native_bf16(device: torch.device) -> bool:
+    """Whether ``device`` computes bf16 natively: a CUDA GPU that supports it, or a CPU with AVX-512 bf16/AMX.
+
+    torch emulates bf16 on other CPUs (AVX2 only), where a bf16 conv step costs ~20× a
+    float32 one (``docs/results.md``, "Speed"), so ``precision="auto"`` must not pick it there.
+    """
+    if device.type == "cuda":
+        return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+    if device.type == "cpu":
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())  # noqa: SLF001 - torch's own test of the CPU
+    return False
 
 
 def autocast(device: torch.device, precision: str) -> contextlib.AbstractContextManager:
@@ -115,7 +121,7 @@ class Checkpoint:
 
 @dataclass
 class FitResult:
-    """What :func:`fit_toll` did: the kept step, its validation value and the curve.
+    """What training one network did: the kept step, its validation value and the curve.
 
     With several validation criteria, ``checkpoints`` holds the best weights of each
     (the model ends holding the selected criterion's), so one training run tells what
@@ -213,124 +219,6 @@ def score_in_batches(
 
 class TrainingDivergedError(ValueError):
     """The Toll loss became NaN or infinite: the weights are unusable."""
-
-
-def check_finite_losses(losses: list[Tensor], lr: float) -> None:
-    """Stop at the first non-finite loss, naming its step and the fix (a lower learning rate)."""
-    if not losses:
-        return
-    finite = torch.isfinite(torch.stack(losses))
-    if not bool(finite.all()):
-        step = int((~finite).nonzero()[0, 0]) + 1
-        msg = (
-            f"training diverged at step {step} (loss {float(losses[step - 1]):g}): lower the learning rate "
-            f"(lr={lr:g}), or check the input scale."
-        )
-        raise TrainingDivergedError(msg)
-
-
-def fit_toll(
-    model: nn.Module,
-    x: Tensor,
-    *,
-    beta: float,
-    norm: int | float | str = 2,
-    weighting: Weighting = "sum",
-    lr: float = 1e-3,
-    steps: int,
-    batch_size: int,
-    eval_every: int = 20,
-    validate: Callable[[nn.Module], float | dict[str, float]] | None = None,
-    select: str | None = None,
-    generator: torch.Generator | None = None,
-    sampling: Sampling = "random",
-    precision: str = "32",
-    optimizer: Callable[..., torch.optim.Optimizer] | None = None,
-    progress: bool | str = False,
-    compile_model: bool = False,
-) -> FitResult:
-    """Train ``model`` on the rows of ``x`` with the Toll loss; keep the best checkpoint.
-
-    Args:
-        model: A network returning ``(x_hat, z)``; it is trained in place, on the device
-            of its parameters, and ends holding the kept weights.
-        x: Training data, already on the model's device (no per-step copies).
-        beta: Collapse weight β (0 = plain autoencoder).
-        norm: Latent norm: 1, 2 or "inf". Defaults to ``2``.
-        weighting: ``"sum"`` or ``"convex"``, see :func:`toll_score`. Defaults to ``"sum"``.
-        lr: Adam learning rate (fixed, as in the paper). Defaults to ``1e-3``.
-        steps: Number of optimisation steps.
-        batch_size: Rows per step (capped at ``len(x)``).
-        eval_every: Validate every this many steps. Defaults to ``20``.
-        validate: Maps the model (in eval mode) to a value, higher is better; the weights
-            with the best value are kept. ``None`` keeps the last weights. A dict of values
-            (one per criterion) keeps the best weights of each in ``checkpoints``.
-        select: With a dict from ``validate``, the criterion whose weights the model ends
-            with. Defaults to ``None`` (the first key).
-        generator: Source of the batch draws; seeded by the caller for reproducibility.
-        sampling: ``"random"`` batches or ``"epochs"``. Defaults to ``"random"``.
-        precision: ``"32"``, ``"bf16-mixed"`` or ``"16-mixed"``. Defaults to ``"32"``.
-        optimizer: Optimizer factory called with ``(params, lr=lr)``; ``None`` is Adam,
-            fused on CPU/CUDA (one kernel for all parameters: ~20 % off a small MLP's step).
-        progress: Show a progress bar (a string becomes its label). Defaults to ``False``.
-        compile_model: Train through ``torch.compile(model)`` (opt-in: it pays back only on long
-            runs; ``bench/throughput.py --compile`` measures it). Defaults to ``False``.
-    """
-    device = next(model.parameters()).device
-    precision = check_precision(precision, device)
-    generator = generator if generator is not None else torch.Generator().manual_seed(0)
-    if getattr(model, "is_convolutional", False):
-        model.to(memory_format=torch.channels_last)
-    if optimizer is None:
-        opt: torch.optim.Optimizer = torch.optim.Adam(model.parameters(), lr=lr, fused=device.type in {"cpu", "cuda"})
-    else:
-        opt = optimizer(model.parameters(), lr=lr)
-    scaler = torch.amp.GradScaler(device.type) if precision == "16-mixed" else None
-    result = FitResult(steps=steps, best_step=steps, best_value=None, seconds=0.0)
-    losses: list[Tensor] = []  # kept on the device: no sync per step
-    start = time.perf_counter()
-    label = progress if isinstance(progress, str) else "Toll"
-    bar = tqdm(total=steps, desc=label, disable=not progress, leave=False)
-    # on a module, torch.compile returns an OptimizedModule: a module wrapping it
-    forward = cast("nn.Module", torch.compile(model)) if compile_model else model
-    model.train()
-    for step, idx in enumerate(batch_indices(len(x), batch_size, steps, generator, sampling), start=1):
-        loss = toll_batch_scores(
-            forward, x[idx.to(x.device)], beta=beta, norm=norm, weighting=weighting, precision=precision,
-        ).mean()
-        opt.zero_grad(set_to_none=True)
-        if scaler is None:
-            loss.backward()
-            opt.step()
-        else:
-            scaler.scale(loss).backward()
-            scaler.step(opt)
-            scaler.update()
-        losses.append(loss.detach())
-        bar.update()
-        if validate is not None and (step % eval_every == 0 or step == steps):
-            check_finite_losses(losses, lr)
-            model.eval()
-            values = validate(model)
-            model.train()
-            values = values if isinstance(values, dict) else {"value": values}
-            select = select or next(iter(values))
-            for name, value in values.items():
-                kept = result.checkpoints.get(name)
-                if kept is None or float(value) > kept.value:
-                    result.checkpoints[name] = Checkpoint(step, float(value), copy.deepcopy(model.state_dict()))
-            best = result.checkpoints[select]
-            result.history.append((step, float(values[select])))
-            result.best_step, result.best_value = best.step, best.value
-            bar.set_postfix(val=f"{float(values[select]):.4f}", best=f"{best.value:.4f}")
-    bar.close()
-    if select is not None:
-        model.load_state_dict(result.checkpoints[select].state)
-    model.eval()
-    check_finite_losses(losses, lr)
-    result.losses = torch.stack(losses).tolist() if losses else []
-    result.seconds = time.perf_counter() - start
-    return result
 
 
 def score_toll(

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from sklearn.utils import check_array
 
-from anomalib_toll.core import parse_norm, resolve_device
+from anomalib_toll.core import devices, parse_norm
 from anomalib_toll.core.checks import FLOAT32_MAX, check_number, check_positive_int
 from anomalib_toll.protocol.beta import check_beta, check_beta_grid
 
@@ -28,55 +28,65 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     import torch
-
-    from anomalib_toll.detector.toll import TollDetector
+    from sklearn.base import BaseEstimator
 
 MAX_SEED = 2**32 - 1
 
 
-def check_params(detector: TollDetector) -> None:
-    """Check every hyperparameter of ``detector``; one ``ValueError`` names the argument, the value and the range."""
-    if check_beta(detector.beta) == "auto":
-        check_beta_grid(detector.beta_grid)
-    n_jobs = detector.n_jobs
+def check_params(detector: BaseEstimator) -> None:
+    """Check every hyperparameter of ``detector``; one ``ValueError`` names the argument, the value and the range.
+
+    ``detector`` is a TollDetector, read through scikit-learn's ``get_params`` (its constructor's arguments as
+    given), so that these checks need not import the detector that calls them.
+    """
+    params = detector.get_params(deep=False)
+    if check_beta(params["beta"]) == "auto":
+        check_beta_grid(params["beta_grid"])
+    n_jobs = params["n_jobs"]
     if n_jobs is not None and not (isinstance(n_jobs, numbers.Integral) and not isinstance(n_jobs, bool) and n_jobs):
         msg = f"n_jobs must be None, a positive integer or -1 (one per core), got {n_jobs!r}."
         raise ValueError(msg)
-    check_number("lr", detector.lr, 0.0, strict=True)
-    check_range("contamination", detector.contamination, 0.0, 0.5, low_open=True)
-    check_range("validation_fraction", detector.validation_fraction, 0.0, 0.5)
-    norm_order(detector.norm)
+    check_number("lr", params["lr"], 0.0, strict=True)
+    check_range("contamination", params["contamination"], 0.0, 0.5, low_open=True)
+    check_range("validation_fraction", params["validation_fraction"], 0.0, 0.5)
+    norm_order(params["norm"])
     for name in ("latent_dim", "epoch_num"):
-        check_positive_int(name, getattr(detector, name))
-    check_positive_int("batch_size", detector.batch_size, minimum=2)  # BatchNorm trains on 2 rows or more
-    if detector.n_iter is not None:
-        check_positive_int("n_iter", detector.n_iter)
-    check_hidden_dims(detector.hidden_dims)
-    if not isinstance(detector.preprocessing, bool | np.bool_):
-        msg = f"preprocessing must be True or False, got {detector.preprocessing!r}."
+        check_positive_int(name, params[name])
+    check_positive_int("batch_size", params["batch_size"], minimum=2)  # BatchNorm trains on 2 rows or more
+    if params["n_iter"] is not None:
+        check_positive_int("n_iter", params["n_iter"])
+    check_hidden_dims(params["hidden_dims"])
+    preprocessing = params["preprocessing"]
+    if not isinstance(preprocessing, bool | np.bool_):
+        msg = f"preprocessing must be True or False, got {preprocessing!r}."
         raise ValueError(msg)  # ruff: ignore[type-check-without-type-error] - every bad argument is a ValueError
-    verbose = detector.verbose
+    verbose = params["verbose"]
     if not isinstance(verbose, bool | np.bool_ | numbers.Integral) or verbose < 0:
         msg = f"verbose must be 0 (silent) or 1 (progress bar), got {verbose!r}."
         raise ValueError(msg)
-    check_random_state(detector.random_state)
+    check_random_state(params["random_state"])
 
 
 def check_device(device: object) -> torch.device:
-    """``device`` resolved (``None``/``"auto"``: CUDA when available), else a ``ValueError`` naming it."""
-    try:
-        return resolve_device(device)  # type: ignore[arg-type]
-    except (RuntimeError, TypeError) as err:
-        msg = f"device must be None, 'auto' or a torch device such as 'cpu' or 'cuda:0', got {device!r}."
-        raise ValueError(msg) from err
+    """``device`` resolved once this machine is seen to have it (the one check: :mod:`anomalib_toll.core.devices`).
+
+    Raises:
+        ValueError: not a torch device, or one this machine lacks (``device='cuda:7'`` without CUDA), with the fix.
+    """
+    return devices.check_device(device)
 
 
 def check_input(data: object, n_features: int | None = None) -> np.ndarray:
-    """``data`` as a float64 2-D array of finite numbers within float32's range; ``n_features`` when scoring."""
+    """``data`` as a float64 2-D array of finite numbers within float32's range; ``n_features`` when scoring.
+
+    A message gives the data's shape, never its values (scikit-learn's would print the whole array).
+    """
+    check_two_dimensional(data)
     try:
         X = check_array(data, dtype=np.float64, ensure_min_samples=2 if n_features is None else 1, input_name="X")
     except (TypeError, ValueError) as err:  # also dicts, sparse matrices, objects that are not numbers
-        msg = f"X must be a 2-D array of finite numbers (rows x features): {err}"
+        said = " ".join(line for line in str(err).splitlines() if not line.startswith("array="))
+        msg = f"X must be a 2-D array of finite numbers (rows x features): {said}"
         raise ValueError(msg) from err
     if n_features is not None and X.shape[1] != n_features:
         msg = f"X has {X.shape[1]} features, but TollDetector was fitted with {n_features} features."
@@ -90,6 +100,21 @@ def check_input(data: object, n_features: int | None = None) -> np.ndarray:
         )
         raise ValueError(msg)
     return X
+
+
+def check_two_dimensional(data: object) -> None:
+    """A ``ValueError`` giving the shape of an array or nested list that is not rows x features (its values unsaid)."""
+    if not (hasattr(data, "shape") or isinstance(data, list | tuple)):
+        return  # dicts, strings, scalars: scikit-learn's check names their type
+    try:
+        shape = tuple(np.shape(data))
+    except ValueError:  # ragged lists: scikit-learn's check says so
+        return
+    if len(shape) != 2:  # rows x features
+        fix = "X.reshape(-1, 1) for one feature or X.reshape(1, -1) for one row" if len(shape) < 2 else (
+            "X.reshape(len(X), -1) to flatten each row")
+        msg = f"X must be a 2-D array (rows x features), got shape {shape}; reshape it, e.g. {fix}."
+        raise ValueError(msg)
 
 
 def norm_order(norm: object) -> float:

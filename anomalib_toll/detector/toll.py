@@ -58,11 +58,13 @@ class TollDetector(BaseDetector):
     beta : float or 'auto', optional (default='auto')
         Weight β of the latent-norm term in the loss and the score, in [0, 3.4e38]; ``0`` is
         a plain autoencoder. ``'auto'`` (the default: no labels are needed) trains one
-        network per value of ``beta_grid`` and keeps the one that best tells the held-out
-        rows from synthetic anomalies made from them (:mod:`anomalib_toll.protocol.beta`);
-        the value is ``beta_``. It holds out at least 10 rows; with fewer than 20 rows it
-        cannot, and falls back to ``beta=0`` with a warning. ``docs/results.md`` ("β
-        without labels") measures it against fixed β across data families.
+        network per value of ``beta_grid``, all as one stacked model (about the cost of one
+        fit), scores each on held-out rows and synthetic anomalies made from them, and keeps
+        ``beta=0`` unless a larger β separates them better by more than its bootstrap
+        uncertainty (:func:`anomalib_toll.protocol.beta.choose_beta`; with fewer than 30
+        held-out rows it keeps 0). The value is ``beta_``. It holds out at least 10 rows; with
+        fewer than 20 rows it cannot, and falls back to ``beta=0`` with a warning.
+        ``docs/results.md`` ("β without labels") measures it against fixed β across data families.
 
     beta_grid : sequence of float, optional (default=(0, 1, 10, 100, 1000))
         The β values ``beta='auto'`` tries (each in [0, 3.4e38]); ignored otherwise.
@@ -115,7 +117,8 @@ class TollDetector(BaseDetector):
         global random states are left untouched.
 
     n_jobs : int, optional (default=None)
-        Processes training ``beta='auto'``'s networks side by side; ``None`` = 1, ``-1`` = one per core.
+        Accepted for PyOD compatibility (``None``, a positive integer or ``-1``); it changes
+        nothing: ``beta='auto'``'s networks train as one stacked model in this process.
 
     verbose : int, optional (default=1)
         0 = silent, 1 = progress bars (and, with ``beta='auto'``, the line reporting the choice).
@@ -136,6 +139,10 @@ class TollDetector(BaseDetector):
 
     beta_search_ : dict of float to float or None
         ``beta='auto'``: each β's synthetic validation AUROC (``nan``: diverged); else ``None``.
+
+    beta_choice_ : anomalib_toll.protocol.beta.BetaChoice or None
+        ``beta='auto'``: the choice and its evidence (each candidate's lower bound of its gain
+        over ``beta=0``, the number of held-out rows); else ``None``.
 
     validation_indices_ : numpy array of shape (n_held_out,)
         Indices of the rows of ``X`` held out from training (empty when none).
@@ -254,10 +261,11 @@ class TollDetector(BaseDetector):
             beta=beta, beta_grid=self.beta_grid, seed=seed,
             norm=self.norm_, latent_dim=int(self.latent_dim), hidden_dims=self.hidden_dims_, lr=float(self.lr),
             steps=int(steps), batch_size=int(self.batch_size), sampling="random" if self.n_iter else "epochs",
-            precision=self.precision_, device=str(self.device_), progress=bool(self.verbose), n_jobs=self.n_jobs,
+            precision=self.precision_, device=str(self.device_), progress=bool(self.verbose),
         )
         self.model_, self.beta_, self.fit_result_ = fitted.model, fitted.beta, fitted.fit
-        self.beta_search_ = None if fitted.search is None else fitted.search.values
+        self.beta_choice_ = fitted.choice
+        self.beta_search_ = None if fitted.choice is None else fitted.choice.values
         self.decision_scores_ = self._score(X, batch_size=None, what="the training rows")
         with self._numeric_contamination():
             self._process_decision_scores()  # PyOD: threshold_, labels_ and predict_proba's statistics

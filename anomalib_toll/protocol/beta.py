@@ -2,47 +2,39 @@
 # SPDX-License-Identifier: Apache-2.0
 """``beta="auto"``: choosing Toll's β without labels, written once for every surface.
 
-The grid and its check, the one synthetic criterion (AUROC of held-out normal rows
+The grid and its checks, the one synthetic criterion (AUROC of held-out normal rows
 against synthetic anomalies made from them, :mod:`~anomalib_toll.protocol.synthetic`,
-always with :data:`SYNTHETIC_SEED`), the search that trains one run per β through the
-one executor, the rule that picks β from the per-β values (:func:`choose_beta`) and the
-line that reports the choice. The PyOD detector and the protocol's ``train_toll`` search
-with :func:`search_beta`; the anomalib ``Toll`` trains its networks in one Lightning loop
-and uses the criterion, the rule and the line through its ``BetaSearch`` callback.
+always with :data:`SYNTHETIC_SEED`), the rule that needs evidence to leave β = 0
+(:func:`choose_beta`) and the line that reports the choice. Every β of the grid trains as
+one stacked model (:func:`anomalib_toll.core.fit_grid`): the PyOD detector, the protocol's
+``train_toll`` and the anomalib ``Toll`` (through its callback) score each β's network on
+the synthetic validation and call :func:`choose_beta`.
 
 Example:
-    >>> import numpy as np
     >>> normal = np.random.default_rng(0).normal(size=(40, 3)).astype(np.float32)
     >>> rows, labels = synthetic_validation(normal)
     >>> rows.shape, int(labels.sum())
     ((80, 3), 40)
     >>> synthetic_auroc(np.abs(rows).sum(1), labels) > 0.5
     True
-    >>> choose_beta({0.0: 0.8, 10.0: 0.9, 100.0: 0.9, 1000.0: float("nan")})
-    10.0
 """
 
 from __future__ import annotations
 
-import math
-import time
 import warnings
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Generic, Literal, TypeVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
+from scipy.stats import rankdata
 
 from anomalib_toll.core.checks import FLOAT32_MAX, check_number
-from anomalib_toll.core.executor import execute
 from anomalib_toll.protocol.metrics import auroc
 from anomalib_toll.protocol.splits import SPLIT_SEED
 from anomalib_toll.protocol.synthetic import synthetic_anomalies
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
-
-Job = TypeVar("Job")
-Run = TypeVar("Run")
+    from collections.abc import Mapping
 
 BETA_GRID: tuple[float, ...] = (0.0, 1.0, 10.0, 100.0, 1000.0)
 """The β values ``beta="auto"`` tries by default: log-spaced, with the plain autoencoder (0)."""
@@ -112,104 +104,130 @@ def synthetic_auroc(scores: np.ndarray, labels: np.ndarray) -> float:
     return auroc(scores, labels) if np.isfinite(scores).all() else float("nan")
 
 
-def best_beta(values: Mapping[float, float]) -> float:
-    """The β of highest value; ties go to the smaller β (less collapse pressure).
+MIN_EVIDENCE_PAIRS = 30
+"""Fewest held-out rows (each with its synthetic anomaly) on which ``beta="auto"`` weighs evidence.
 
-    Example:
-        >>> best_beta({0.0: 0.8, 10.0: 0.9, 100.0: 0.9})
-        10.0
+Below it a bootstrap interval of an AUROC difference is itself unreliable (its coverage
+falls well short of nominal), so the choice is the reference β, the plain autoencoder.
+"""
+
+CONFIDENCE = 0.95
+"""Confidence that a chosen β's gain over the reference is real, shared across the candidates (Bonferroni)."""
+
+BOOTSTRAP_DRAWS = 500
+"""Paired bootstrap resamples of the held-out rows; the bound is the (1 - CONFIDENCE) / m quantile of them."""
+
+
+@dataclass(frozen=True)
+class BetaChoice:
+    """What :func:`choose_beta` decided, and on what evidence.
+
+    Attributes:
+        beta: The β chosen.
+        values: Each β's synthetic validation AUROC (NaN: diverged or non-finite scores).
+        gains: Each candidate β's lower confidence bound of its AUROC gain over the reference
+            (NaN where none was computed: the reference, failed runs, too few rows).
+        reference: The β kept without evidence: 0 when the grid has it, else its smallest β.
+        pairs: The held-out rows the evidence rests on.
     """
-    return max(values, key=lambda b: (values[b], -b))
+
+    beta: float
+    values: dict[float, float]
+    gains: dict[float, float]
+    reference: float
+    pairs: int
+
+    @property
+    def reason(self) -> str:
+        """Why this β, in a few words (for the line that reports the choice)."""
+        if self.beta != self.reference:
+            return f"its gain over beta={self.reference:g} is at least {100 * self.gains[self.beta]:.1f} points"
+        if self.pairs < MIN_EVIDENCE_PAIRS:
+            return f"{self.pairs} held-out rows, fewer than the {MIN_EVIDENCE_PAIRS} it needs to weigh evidence"
+        return f"no beta beat beta={self.reference:g} beyond its uncertainty"
 
 
-def choose_beta(values: Mapping[float, float]) -> float:
-    """The policy of ``beta="auto"`` on every surface: β from each β's synthetic validation AUROC.
+def _paired_bootstrap_aurocs(scores: np.ndarray, draws: np.ndarray) -> np.ndarray:
+    """AUROC of each resample of the pairs (normal i, its anomaly i): ``(len(draws),)``, ties counted half."""
+    n = scores.shape[0] // 2
+    both = np.concatenate([scores[:n][draws], scores[n:][draws]], axis=1)  # (B, 2n): normals, then anomalies
+    ranks = rankdata(both, axis=1)
+    return (ranks[:, n:].sum(1) - n * (n + 1) / 2) / (n * n)
 
-    Today: the highest AUROC (:func:`best_beta`) among the finite values (NaN marks a β whose
-    training diverged or whose scores were not finite).
+
+def choose_beta(scores: Mapping[float, np.ndarray | None]) -> BetaChoice:
+    """The rule of ``beta="auto"`` on every surface: β = 0 unless a larger β's gain is bigger than its uncertainty.
+
+    Each β's scores of :func:`synthetic_validation`'s rows (held-out normal rows, then one
+    synthetic anomaly made from each) give its AUROC. The held-out rows are resampled with
+    their anomalies (a paired bootstrap, :data:`BOOTSTRAP_DRAWS` times, a fixed seed): a
+    candidate β counts only if the lower bound of its AUROC gain over the reference (β = 0)
+    is above 0 at :data:`CONFIDENCE`, shared over the candidates (Bonferroni), so that when
+    no β truly separates better, one is picked by chance at most 5 % of the time. Among the
+    candidates that count, the highest AUROC wins (ties: the smaller β). With fewer than
+    :data:`MIN_EVIDENCE_PAIRS` held-out rows, or none that counts, the reference is kept.
 
     Args:
-        values: β -> its synthetic validation AUROC (the best over its checkpoints where a run
-            validates during training).
+        scores: β -> its scores of the synthetic validation rows (``2N``, normals first);
+            ``None`` or non-finite where its training diverged.
 
     Returns:
-        The chosen β.
+        The choice, each β's AUROC and each candidate's bound.
 
     Raises:
-        ValueError: no β has a finite value.
-    """
-    finite = {beta: value for beta, value in values.items() if not math.isnan(value)}
-    if not finite:
-        msg = f"beta='auto': no β of beta_grid={list(values)} gave finite synthetic validation scores."
-        raise ValueError(msg)
-    return best_beta(finite)
-
-
-def describe_choice(who: str, beta: float, values: Mapping[float, float], seconds: float, how: str = "") -> str:
-    """The one line that reports a choice: the β kept, each β's synthetic AUROC (%), what the search cost.
+        ValueError: no β has finite scores.
 
     Example:
-        >>> describe_choice("Toll", 10.0, {0.0: 0.81, 10.0: 0.9}, 12.3)
-        "Toll beta='auto' chose beta=10 (synthetic validation AUROC % per beta: 0: 81.0, 10: 90.0); 2 networks trained in 12.3 s"
+        >>> rng = np.random.default_rng(0)
+        >>> noise = lambda: rng.normal(size=200)
+        >>> clear = np.concatenate([rng.normal(size=100), rng.normal(size=100) + 2])
+        >>> choose_beta({0.0: noise(), 10.0: clear}).beta
+        10.0
+        >>> choose_beta({0.0: noise(), 10.0: noise() + np.r_[np.zeros(100), 0.2 * np.ones(100)]}).beta
+        0.0
+    """
+    finite = {
+        beta: np.asarray(s, dtype=np.float64) for beta, s in scores.items()
+        if s is not None and np.isfinite(np.asarray(s, dtype=np.float64)).all()
+    }
+    if not finite:
+        msg = f"beta='auto': no β of beta_grid={list(scores)} gave finite synthetic validation scores."
+        raise ValueError(msg)
+    n = len(next(iter(finite.values()))) // 2
+    labels = np.repeat([0, 1], n)
+    values = {beta: auroc(finite[beta], labels) if beta in finite else float("nan") for beta in scores}
+    reference = 0.0 if 0.0 in finite else min(finite)
+    candidates = [beta for beta in finite if beta > reference]
+    gains = dict.fromkeys(scores, float("nan"))
+    if n >= MIN_EVIDENCE_PAIRS and candidates:
+        draws = np.random.default_rng(SYNTHETIC_SEED).integers(0, n, size=(BOOTSTRAP_DRAWS, n))
+        base = _paired_bootstrap_aurocs(finite[reference], draws)
+        quantile = (1 - CONFIDENCE) / len(candidates)
+        for beta in candidates:
+            gains[beta] = float(np.quantile(_paired_bootstrap_aurocs(finite[beta], draws) - base, quantile))
+    passed = [beta for beta in candidates if gains[beta] > 0]
+    chosen = max(passed, key=lambda b: (values[b], -b)) if passed else reference
+    return BetaChoice(beta=chosen, values=values, gains=gains, reference=reference, pairs=n)
+
+
+def describe_choice(who: str, choice: BetaChoice, seconds: float, how: str = "") -> str:
+    """The one line that reports a choice: the β kept and why, each β's synthetic AUROC (%), what the search cost.
+
+    Example:
+        >>> choice = BetaChoice(10.0, {0.0: 0.81, 10.0: 0.9}, {0.0: float("nan"), 10.0: 0.05}, 0.0, 200)
+        >>> describe_choice("Toll", choice, 12.3)
+        "Toll beta='auto' chose beta=10: its gain over beta=0 is at least 5.0 points (synthetic validation AUROC % per beta: 0: 81.0, 10: 90.0; 200 held-out rows); 2 networks trained in 12.3 s"
     """  # noqa: E501 - a doctest's output is one line
-    tried = ", ".join(f"{b:g}: {100 * v:.1f}" for b, v in values.items())
+    tried = ", ".join(f"{b:g}: {100 * v:.1f}" for b, v in choice.values.items())
     return (
-        f"{who} beta='auto' chose beta={beta:g} (synthetic validation AUROC % per beta: {tried}); "
-        f"{len(values)} networks trained in {seconds:.1f} s{f' {how}' if how else ''}"
+        f"{who} beta='auto' chose beta={choice.beta:g}: {choice.reason} (synthetic validation AUROC % per beta: "
+        f"{tried}; {choice.pairs} held-out rows); {len(choice.values)} networks trained in {seconds:.1f} s"
+        f"{f' {how}' if how else ''}"
     )
 
 
-@dataclass
-class BetaSearch(Generic[Run]):
-    """What :func:`search_beta` did: each β's run and synthetic AUROC, the β chosen and the cost."""
-
-    beta: float
-    values: dict[float, float]  # NaN where the β's training diverged
-    runs: dict[float, Run] = field(default_factory=dict)
-    seconds: float = 0.0
-
-    @property
-    def run(self) -> Run:
-        """The chosen β's run."""
-        return self.runs[self.beta]
-
-
-def search_beta(
-    train: Callable[[Job], Run],
-    jobs: Mapping[float, Job],
-    value: Callable[[float, Run], float],
-    *,
-    workers: int = 1,
-    who: str = "Toll",
-) -> BetaSearch[Run]:
-    """Train one run per β through the one executor, take each one's synthetic AUROC and choose β.
-
-    Args:
-        train: Trains one job (module-level, so worker processes can import it).
-        jobs: β -> the job that trains it (same seed and batches for every β).
-        value: ``(β, run)`` -> the run's synthetic validation AUROC (:func:`synthetic_auroc`).
-        workers: Processes training side by side (1: here, one after another). Defaults to ``1``.
-        who: The surface, for messages. Defaults to ``"Toll"``.
-
-    Returns:
-        The search; ``beta`` is :func:`choose_beta` of ``values``.
-
-    Raises:
-        ValueError: a single β failed, or every β did (the first failure in grid order).
-    """
-    start = time.perf_counter()
-    by_job = {id(job): beta for beta, job in jobs.items()}  # the executor yields the jobs it was given
-    runs: dict[float, Run] = {}
-    failures: dict[float, BaseException] = {}
-    for job, outcome in execute(train, list(jobs.values()), workers):
-        beta = by_job[id(job)]
-        if isinstance(outcome, BaseException):
-            failures[beta] = outcome
-        else:
-            runs[beta] = outcome
-    for beta in jobs:  # the first failure in grid order, whatever finished first
-        if beta in failures and (len(jobs) == 1 or not runs or not isinstance(failures[beta], ValueError)):
-            raise failures[beta]
+def warn_diverged(who: str, failures: Mapping[float, BaseException]) -> None:
+    """Say which βs of the grid diverged and were left out of the choice (the others still count)."""
     if failures:
         warnings.warn(
             f"{who} beta='auto': training diverged for beta={sorted(failures)} (left out of the choice): "
@@ -217,26 +235,20 @@ def search_beta(
             UserWarning,
             stacklevel=3,
         )
-    values = {beta: value(beta, runs[beta]) if beta in runs else float("nan") for beta in jobs}
-    try:
-        chosen = choose_beta(values)
-    except ValueError as err:
-        msg = f"{who} {err} Lower the learning rate or pass a fixed beta."
-        raise ValueError(msg) from err
-    ordered = {beta: runs[beta] for beta in jobs if beta in runs}
-    return BetaSearch(beta=chosen, values=values, runs=ordered, seconds=time.perf_counter() - start)
 
 
 __all__ = [
     "BETA_GRID",
+    "BOOTSTRAP_DRAWS",
+    "CONFIDENCE",
+    "MIN_EVIDENCE_PAIRS",
     "SYNTHETIC_SEED",
-    "BetaSearch",
-    "best_beta",
+    "BetaChoice",
     "check_beta",
     "check_beta_grid",
     "choose_beta",
     "describe_choice",
-    "search_beta",
     "synthetic_auroc",
     "synthetic_validation",
+    "warn_diverged",
 ]

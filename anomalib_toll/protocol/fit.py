@@ -1,6 +1,6 @@
 # Copyright (C) 2026 anomalib-toll contributors
 # SPDX-License-Identifier: Apache-2.0
-"""Toll on table rows held in memory: one network for a fixed β, or the β search of ``beta="auto"``.
+"""Toll on table rows held in memory: one network for a fixed β, or ``beta="auto"``'s grid as one stacked model.
 
 The array-level fit under :class:`~anomalib_toll.detector.TollDetector` (which adds the
 checks, the scaler and the threshold): the rows arrive standardised, the held-out rows
@@ -10,33 +10,31 @@ Example:
     >>> import numpy as np
     >>> x = np.random.default_rng(0).normal(size=(120, 6)).astype(np.float32)
     >>> fitted = fit_rows(x[:100], x[100:], beta="auto", beta_grid=(0.0, 10.0), steps=5, batch_size=32)
-    >>> fitted.beta in (0.0, 10.0), sorted(fitted.search.values)
+    >>> fitted.beta in (0.0, 10.0), sorted(fitted.choice.values)
     (True, [0.0, 10.0])
 """
 
 from __future__ import annotations
 
-import functools
+import copy
 import math
-import os
 import sys
 import warnings
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 import numpy as np
 import torch
 
-from anomalib_toll.core import FitResult, TollAutoencoder, build_autoencoder, fit_toll, score_in_batches
-from anomalib_toll.core.training import score_batch_size, toll_batch_scores
+from anomalib_toll.core import FitResult, NetworkStack, TollAutoencoder, build_autoencoder, fit_grid, score_stack
 from anomalib_toll.protocol.beta import (
     BETA_GRID,
-    BetaSearch,
+    BetaChoice,
     check_beta_grid,
+    choose_beta,
     describe_choice,
-    search_beta,
-    synthetic_auroc,
     synthetic_validation,
+    warn_diverged,
 )
 
 if TYPE_CHECKING:
@@ -127,59 +125,14 @@ def beta_for_rows(beta: float | Literal["auto"], n: int, fraction: float, minimu
     return "auto"
 
 
-@dataclass(frozen=True)
-class NetworkJob:
-    """One network to train: what a worker process needs, and nothing of the caller."""
-
-    x: np.ndarray  # standardised training rows, float32
-    beta: float
-    seed: int
-    norm: float
-    latent_dim: int
-    hidden_dims: tuple[int, ...]
-    lr: float
-    steps: int
-    batch_size: int
-    sampling: Literal["random", "epochs"]
-    precision: str
-    device: str
-    progress: bool | str
-
-
-def train_network(job: NetworkJob) -> tuple[TollAutoencoder, FitResult]:
-    """Build (seeded, the global RNGs untouched) and train one network; importable by worker processes.
-
-    Raises:
-        ValueError: the loss diverged (the message names the step and suggests a lower lr).
-    """
-    device = torch.device(job.device)
-    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
-        torch.manual_seed(job.seed)
-        model = build_autoencoder((job.x.shape[1],), latent_dim=job.latent_dim, hidden_dims=job.hidden_dims)
-    model.to(device)
-    result = fit_toll(
-        model, torch.as_tensor(job.x, device=device), beta=job.beta, norm=job.norm, lr=job.lr, steps=job.steps,
-        batch_size=job.batch_size, generator=torch.Generator().manual_seed(job.seed), sampling=job.sampling,
-        precision=job.precision, progress=job.progress,
-    )
-    return model, result
-
-
-def workers_for(n_jobs: int | None, n_networks: int) -> int:
-    """Processes for ``n_networks``: ``n_jobs`` (``None`` = 1, negative counts back from the cores), capped."""
-    cores = os.cpu_count() or 1
-    wanted = 1 if n_jobs is None else (n_jobs if n_jobs > 0 else max(1, cores + 1 + n_jobs))
-    return max(1, min(wanted, n_networks))
-
-
 @dataclass
 class RowsFit:
-    """A trained network and the β it scores with; ``search`` when ``beta="auto"`` chose it."""
+    """A trained network and the β it scores with; ``choice`` when ``beta="auto"`` chose it."""
 
     model: TollAutoencoder
     beta: float
     fit: FitResult
-    search: BetaSearch[tuple[TollAutoencoder, FitResult]] | None = None
+    choice: BetaChoice | None = None
 
 
 def fit_rows(
@@ -199,16 +152,15 @@ def fit_rows(
     precision: str = "32",
     device: str = "cpu",
     progress: bool = False,
-    n_jobs: int | None = None,
     who: str = "TollDetector",
 ) -> RowsFit:
-    """Train Toll on standardised rows: one network, or one per β of ``beta_grid`` and the chosen one.
+    """Train Toll on standardised rows: one network, or one per β of ``beta_grid`` as one stacked model.
 
     Args:
         x: Standardised training rows ``(N, D)``.
         held_out: Standardised rows kept out of training; ``beta="auto"`` makes its synthetic
             anomalies from them (at least 2).
-        beta: Collapse weight, or ``"auto"`` to choose it (:func:`~.beta.search_beta`). Defaults to ``10.0``.
+        beta: Collapse weight, or ``"auto"`` to choose it (:func:`~.beta.choose_beta`). Defaults to ``10.0``.
         beta_grid: The β values ``"auto"`` tries. Defaults to :data:`~.beta.BETA_GRID`.
         seed: Seed of the weights and the batches (the same for every β). Defaults to ``0``.
         norm: Order of the latent norm. Defaults to ``2.0``.
@@ -220,53 +172,52 @@ def fit_rows(
         sampling: ``"random"`` batches or ``"epochs"``. Defaults to ``"random"``.
         precision: Lightning-style precision of the forward pass. Defaults to ``"32"``.
         device: Torch device. Defaults to ``"cpu"``.
-        progress: Progress bars, and the line that reports a choice of β. Defaults to ``False``.
-        n_jobs: Processes training the grid side by side (``None`` = 1, ``-1`` = one per core).
-            Defaults to ``None``.
+        progress: A progress bar, and the line that reports a choice of β. Defaults to ``False``.
         who: The caller, for messages. Defaults to ``"TollDetector"``.
 
     Returns:
-        The network, its β and training record, and the search where ``beta="auto"``.
+        The network, its β and training record, and the choice where ``beta="auto"``.
+
+    Raises:
+        ValueError: training diverged (for ``"auto"``: for every β).
     """
     grid = check_beta_grid(beta_grid) if beta == "auto" else (float(beta),)
-    workers = workers_for(n_jobs, len(grid))
     dims = default_hidden_dims(x.shape[1]) if hidden_dims is None else tuple(hidden_dims)
-    jobs = {
-        b: NetworkJob(
-            x=np.asarray(x, dtype=np.float32), beta=b, seed=seed, norm=norm, latent_dim=latent_dim, hidden_dims=dims,
-            lr=lr, steps=steps, batch_size=batch_size, sampling=sampling, precision=precision, device=str(device),
-            progress=f"{who} β={b:g}" if progress and workers == 1 else False,  # parallel bars would interleave
-        )
-        for b in grid
-    }
+    with torch.random.fork_rng(devices=[]):  # seeded, the caller's RNG untouched
+        torch.manual_seed(seed)
+        network = build_autoencoder((x.shape[1],), latent_dim=latent_dim, hidden_dims=dims)
+    stack = NetworkStack([network] + [copy.deepcopy(network) for _ in grid[1:]]).to(device)
+    label = f"{who} β={'/'.join(f'{b:g}' for b in grid)}" if progress else False
+    fitted = fit_grid(
+        stack, torch.as_tensor(np.asarray(x, dtype=np.float32), device=device), betas=grid,
+        generators=[torch.Generator().manual_seed(seed) for _ in grid], norm=norm, lr=lr, steps=steps,
+        batch_size=batch_size, sampling=sampling, precision=precision, progress=label,
+    )
     if beta != "auto":
-        model, fit = train_network(jobs[grid[0]])
-        return RowsFit(model=model, beta=grid[0], fit=fit)
-    rows, labels = synthetic_validation(np.asarray(held_out, dtype=np.float32))
-
-    def synthetic_value(b: float, run: tuple[TollAutoencoder, FitResult]) -> float:
-        model = run[0].to(device).eval()
-        score = functools.partial(toll_batch_scores, model, beta=b, norm=norm, precision=precision)
-        scores = score_in_batches(score, rows, score_batch_size(model), torch.device(device))
-        return synthetic_auroc(scores.numpy(), labels)
-
-    search = search_beta(train_network, jobs, synthetic_value, workers=workers, who=who)
+        if fitted.failures:
+            raise fitted.failures[0]
+        return RowsFit(model=cast("TollAutoencoder", stack.network(0)), beta=grid[0], fit=fitted.results[0])
+    rows, _ = synthetic_validation(np.asarray(held_out, dtype=np.float32))
+    scores = score_stack(stack, rows, grid, norm=norm, precision=precision, device=torch.device(device))
+    if len(fitted.failures) == len(grid):
+        raise fitted.failures[0]
+    warn_diverged(who, {grid[k]: err for k, err in fitted.failures.items()})
+    try:
+        choice = choose_beta({b: None if k in fitted.failures else scores[k] for k, b in enumerate(grid)})
+    except ValueError as err:
+        msg = f"{who} {err} Lower the learning rate or pass a fixed beta."
+        raise ValueError(msg) from err
     if progress:
-        print(  # PyOD's verbose output is printed
-            describe_choice(who, search.beta, search.values, search.seconds, f"with {workers} process(es)"),
-            file=sys.stderr,
-        )
-    model, fit = search.run
-    return RowsFit(model=model.to(device), beta=search.beta, fit=fit, search=search)
+        print(describe_choice(who, choice, fitted.seconds, "as one stacked model"), file=sys.stderr)  # PyOD prints
+    k = grid.index(choice.beta)
+    model = cast("TollAutoencoder", stack.network(k))
+    return RowsFit(model=model, beta=choice.beta, fit=fitted.results[k], choice=choice)
 
 
 __all__ = [
-    "NetworkJob",
     "RowsFit",
     "beta_for_rows",
     "default_hidden_dims",
     "fit_rows",
     "hold_out",
-    "train_network",
-    "workers_for",
 ]

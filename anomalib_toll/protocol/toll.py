@@ -15,7 +15,7 @@ Example:
 
 from __future__ import annotations
 
-import functools
+import copy
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
@@ -23,17 +23,30 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from anomalib_toll.core import FitResult, as_tensor, build_autoencoder, fit_toll, parse_norm, resolve_device, score_toll
+from anomalib_toll.core import (
+    FitResult,
+    NetworkStack,
+    TrainingDivergedError,
+    as_tensor,
+    build_autoencoder,
+    fit_grid,
+    parse_norm,
+    resolve_device,
+    score_stack,
+    score_toll,
+)
 from anomalib_toll.core.checks import check_number, check_positive_int
-from anomalib_toll.core.training import PRECISIONS
+from anomalib_toll.core.training import PRECISIONS, native_bf16, score_batch_size
 from anomalib_toll.data import get_dataset
 from anomalib_toll.protocol.beta import (
     BETA_GRID,
+    BetaChoice,
     check_beta,
     check_beta_grid,
-    search_beta,
+    choose_beta,
     synthetic_auroc,
     synthetic_validation,
+    warn_diverged,
 )
 from anomalib_toll.protocol.budget import Budget
 from anomalib_toll.protocol.metrics import evaluate
@@ -82,22 +95,26 @@ CRITERIA: tuple[str, ...] = ("paper", "clean", "synthetic")
 
 
 def resolve_precision(precision: str, input_shape: tuple[int, ...], convolutional: bool, device: torch.device) -> str:
-    """``"auto"``: bf16-mixed for conv nets on images of 16×16 or more where bf16 is native.
+    """``"auto"``: bf16-mixed for conv nets on images of 16×16 or more where the device runs bf16 natively.
 
     Smaller images and MLPs stay in float32: there the casts cost more than bf16 saves
-    (``docs/results.md``, "Speed", has the measurements).
+    (``docs/results.md``, "Speed", has the measurements). A CPU without native bf16 (AVX2
+    only) emulates it ~20× slower than float32, so it stays in float32 (:func:`native_bf16`).
     """
     if precision != "auto":
         return precision
-    bf16_ok = device.type == "cpu" or (device.type == "cuda" and torch.cuda.is_bf16_supported())
+    bf16_ok = native_bf16(device)
     big_images = len(input_shape) == 3 and input_shape[1] * input_shape[2] >= BF16_MIN_PIXELS
     return "bf16-mixed" if convolutional and big_images and bf16_ok else "32"
 
 
 def make_criteria(
     split: OneClassSplit, score: Callable[[Tensor], np.ndarray], device: torch.device | None = None,
-) -> dict[str, Callable[[], float]]:
-    """Every checkpoint criterion the split allows, each higher-is-better.
+) -> dict[str, Callable[[], np.ndarray]]:
+    """Every checkpoint criterion the split allows, each higher-is-better, one value per network.
+
+    ``score`` maps rows to the ``(K, N)`` scores of the K networks training side by side
+    (``(N,)`` for one network is taken as ``(1, N)``).
 
     * ``paper``: the test metric on the labelled validation rows (only where they hold anomalies);
     * ``clean``: minus the mean score of the normal validation rows;
@@ -106,17 +123,21 @@ def make_criteria(
 
     The validation rows go to ``device`` once here, not at each of the ~100 checks.
     """
-    criteria: dict[str, Callable[[], float]] = {}
+
+    def per_network(rows: Tensor) -> np.ndarray:
+        return np.atleast_2d(score(rows))
+
+    criteria: dict[str, Callable[[], np.ndarray]] = {}
     if split.y_val.any():
         x_val = as_tensor(split.x_val).to(device)
-        criteria["paper"] = lambda: evaluate(split.metric, score(x_val), split.y_val)
+        criteria["paper"] = lambda: np.array([evaluate(split.metric, s, split.y_val) for s in per_network(x_val)])
     normal = split.x_val_normal
     x_normal = as_tensor(normal).to(device)
-    criteria["clean"] = lambda: -float(np.mean(score(x_normal)))
+    criteria["clean"] = lambda: -per_network(x_normal).mean(1)
     if len(normal) >= 2:
         rows, labels = synthetic_validation(normal)
         both = as_tensor(rows).to(device)
-        criteria["synthetic"] = lambda: synthetic_auroc(score(both), labels)
+        criteria["synthetic"] = lambda: np.array([synthetic_auroc(s, labels) for s in per_network(both)])
     return criteria
 
 
@@ -142,8 +163,14 @@ class TrainedToll:
     settings: TollSettings  # resolved: the values actually used
     device: torch.device
     fit: FitResult
-    beta_search: dict[float, float] | None = None  # beta="auto": synthetic validation AUROC per β tried
+    beta_choice: BetaChoice | None = None  # beta="auto": what was chosen, on what evidence
     beta_runs: dict[float, TrainedToll] | None = None  # beta="auto" with compare_criteria: every β's run
+    diverged: TrainingDivergedError | None = None  # one β of a grid whose training diverged
+
+    @property
+    def beta_search(self) -> dict[float, float] | None:
+        """``beta="auto"``: each β's synthetic validation AUROC (NaN: diverged); else ``None``."""
+        return None if self.beta_choice is None else self.beta_choice.values
 
     @property
     def beta(self) -> float:
@@ -203,82 +230,89 @@ def train_toll(
     ``compare_criteria=True`` validates with every criterion of :func:`make_criteria` in
     the same run and keeps each one's best weights (``trained.fit.checkpoints``), so the
     protocols can be compared at the cost of one run. ``settings.beta="auto"`` trains every
-    β of ``settings.beta_grid`` and keeps the one whose synthetic validation AUROC is best
-    (``trained.beta_search`` holds each β's value; with ``compare_criteria``, ``trained.beta_runs``
-    every β's run).
+    β of ``settings.beta_grid`` as one stacked model (same seed, each its own batches drawn
+    alike) and keeps the β :func:`~anomalib_toll.protocol.beta.choose_beta` picks from each
+    β's synthetic-best checkpoint (``trained.beta_choice``; with ``compare_criteria``,
+    ``trained.beta_runs`` holds every β's run).
     """
     check_protocol(protocol)
     settings = settings.resolve(split.dataset)
-    if settings.beta == "auto":
-        return _search_beta(split, seed, protocol, settings, budget, device, progress, keep_runs=compare_criteria)
-    batch_size = budget.resolve(split.dataset).batch_size
-    assert settings.lr is not None  # resolve() fills in the paper's values
-    assert batch_size is not None
-    dev = resolve_device(device)
-    with torch.random.fork_rng(devices=[]):  # seeded init without touching the caller's RNG
-        torch.manual_seed(seed)
-        model = build_autoencoder(split.x_train.shape[1:], latent_dim=settings.latent_dim)
-    model.to(dev)
-    precision = resolve_precision(settings.precision, split.x_train.shape[1:], model.is_convolutional, dev)
-    trained = TrainedToll(
-        model=model, settings=replace(settings, precision=precision), device=dev,
-        fit=FitResult(steps=0, best_step=0, best_value=None, seconds=0.0),
-    )
-    chosen = selected_criterion(split, protocol)
-    criteria = make_criteria(split, trained.score, dev)
-
-    def validate(_m: torch.nn.Module) -> float | dict[str, float]:
-        if compare_criteria:
-            return {k: c() for k, c in criteria.items()}
-        return criteria[chosen]()
-
-    trained.fit = fit_toll(
-        model, as_tensor(split.x_train).to(dev), beta=trained.beta, norm=settings.norm,
-        lr=float(settings.lr), steps=budget.iterations, batch_size=batch_size, eval_every=budget.eval_every,
-        validate=validate, select=chosen if compare_criteria else None, generator=torch.Generator().manual_seed(seed),
-        precision=precision, progress=progress,
-    )
-    return trained
-
-
-def _search_beta(
-    split: OneClassSplit, seed: int, protocol: str, settings: TollSettings, budget: Budget, device: str | None,
-    progress: bool | str,
-    *,
-    keep_runs: bool,
-) -> TrainedToll:
-    """Train every β of the grid (same seed, same batches) and keep the best by synthetic validation AUROC.
-
-    ``keep_runs`` keeps every β's run on the result (``beta_runs``), to compare them at no extra training.
-    """
+    assert settings.beta is not None  # resolve() fills in the paper's value
+    if settings.beta != "auto":
+        return _train_grid(split, seed, protocol, settings, (float(settings.beta),), budget, device, progress,
+                           compare_criteria=compare_criteria)[0]
     if len(split.x_val_normal) < 2:
         msg = (
             "beta='auto' needs at least 2 held-out normal rows to make synthetic anomalies; "
             f"{split.dataset} has {len(split.x_val_normal)}."
         )
         raise ValueError(msg)
-    search = search_beta(
-        functools.partial(_train_fixed_beta, split, seed, protocol, settings, budget, device, progress),
-        {b: b for b in settings.beta_grid},
-        lambda _b, run: run.fit.checkpoints["synthetic"].value,
-        who="Toll",
-    )
-    chosen = search.run
-    chosen.beta_search = search.values
-    chosen.beta_runs = search.runs if keep_runs else None
-    chosen.fit.seconds = search.seconds
+    runs = _train_grid(split, seed, protocol, settings, settings.beta_grid, budget, device, progress,
+                       compare_criteria=True)
+    rows, _ = synthetic_validation(split.x_val_normal)
+    failed = {run.beta: run.diverged for run in runs if run.diverged is not None}
+    if len(failed) == len(runs):
+        raise failed[runs[0].beta]
+    warn_diverged("Toll", failed)
+    scores = {run.beta: None if run.diverged else run.checkpoint_scores(rows)["synthetic"][1] for run in runs}
+    try:
+        choice = choose_beta(scores)
+    except ValueError as err:
+        msg = f"Toll {err} Lower the learning rate or pass a fixed beta."
+        raise ValueError(msg) from err
+    chosen = runs[settings.beta_grid.index(choice.beta)]
+    chosen.beta_choice = choice
+    chosen.beta_runs = {run.beta: run for run in runs if run.diverged is None} if compare_criteria else None
     return chosen
 
 
-def _train_fixed_beta(
-    split: OneClassSplit, seed: int, protocol: str, settings: TollSettings, budget: Budget, device: str | None,
-    progress: bool | str, beta: float,
-) -> TrainedToll:
-    """One β's run of the search: every criterion validated, so the synthetic one can compare the β."""
-    return train_toll(
-        split, seed, protocol=protocol, settings=replace(settings, beta=beta), budget=budget, device=device,
-        progress=f"{progress} β={beta:g}" if progress else False, compare_criteria=True,
+def _train_grid(
+    split: OneClassSplit, seed: int, protocol: str, settings: TollSettings, betas: tuple[float, ...], budget: Budget,
+    device: str | None, progress: bool | str,
+    *,
+    compare_criteria: bool,
+) -> list[TrainedToll]:
+    """One network per β, trained as one stacked model from the same seed; one run per β (a fixed β: a grid of one).
+
+    A grid of several keeps the βs that diverged (``diverged`` says why); a grid of one raises.
+    """
+    batch_size = budget.resolve(split.dataset).batch_size
+    assert settings.lr is not None  # resolve() fills in the paper's values
+    assert batch_size is not None
+    dev = resolve_device(device)
+    with torch.random.fork_rng(devices=[]):  # seeded init without touching the caller's RNG
+        torch.manual_seed(seed)
+        network = build_autoencoder(split.x_train.shape[1:], latent_dim=settings.latent_dim)
+    stack = NetworkStack([network] + [copy.deepcopy(network) for _ in betas[1:]]).to(dev)
+    precision = resolve_precision(settings.precision, split.x_train.shape[1:], stack.is_convolutional, dev)
+    norm = settings.norm
+    chosen = selected_criterion(split, protocol)
+    criteria = make_criteria(
+        split,
+        lambda x: score_stack(stack, x, betas, norm=norm, precision=precision, batch_size=score_batch_size(stack)),
+        dev,
     )
+
+    def validate(_stack: NetworkStack) -> dict[str, np.ndarray]:
+        names = criteria if compare_criteria else [chosen]
+        return {name: criteria[name]() for name in names}
+
+    label = f"{progress} β={'/'.join(f'{b:g}' for b in betas)}" if progress and len(betas) > 1 else progress
+    grid = fit_grid(
+        stack, as_tensor(split.x_train).to(dev), betas=betas,
+        generators=[torch.Generator().manual_seed(seed) for _ in betas], norm=norm, lr=float(settings.lr),
+        steps=budget.iterations, batch_size=batch_size, eval_every=budget.eval_every, validate=validate,
+        select=chosen, precision=precision, progress=label,
+    )
+    if len(betas) == 1 and grid.failures:
+        raise grid.failures[0]
+    return [
+        TrainedToll(
+            model=stack.network(k), settings=replace(settings, beta=beta, precision=precision), device=dev,
+            fit=grid.results[k], diverged=grid.failures.get(k),
+        )
+        for k, beta in enumerate(betas)
+    ]
 
 
 __all__ = [

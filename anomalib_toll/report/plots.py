@@ -2,13 +2,15 @@
 # SPDX-License-Identifier: Apache-2.0
 """Plots of a benchmark that a reader can trust, at any size of grid.
 
-One colour per model in every plot of a run, models in the order they were asked for,
-axes labelled and starting at 0 (or saying where they start), error bars only where
-there are at least two seeds. Bars per class and model while there are at most
-:data:`MAX_BARS` of them, else a heatmap (classes × models, the values written in the
-cells); across several data sets also the critical-difference diagram (``cd.png``). ROC curves and score histograms
-(small multiples, from the first seed's saved test scores) for the first
-:data:`MAX_PANELS` classes, or those named.
+One colour per model name, the same in every plot of every run (:mod:`.colors`), models
+in the order they were asked for, axes labelled and saying where they start. Per class
+and model, while there are at most :data:`MAX_BARS` of them, a dot with the seeds'
+interval on an axis fitted to the values (``bars.png``: differences of a point show;
+the summary's table holds the exact values), else a heatmap (classes × models, the
+values written in the cells); across several data sets also the critical-difference
+diagram (``cd.png``), tied models drawn apart. ROC curves and score histograms (small
+multiples, from the first seed's saved test scores) for the first :data:`MAX_PANELS`
+classes, or those named.
 
 Example:
     >>> paths = write_plots(rows, output)  # doctest: +SKIP
@@ -17,22 +19,29 @@ Example:
 from __future__ import annotations
 
 import math
+import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from anomalib_toll.report.tables import class_labels, stats
+from anomalib_toll.report.cells import class_labels, stats
+from anomalib_toll.report.colors import model_colors
+from anomalib_toll.report.significance import ALPHA, Comparison, compare, format_p, seed_interval
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from types import ModuleType
 
+    from matplotlib.axes import Axes
+
     from anomalib_toll.record import Row
 
 DPI = 150
-MAX_BARS = 40  # bars (classes × models) drawn as a bar chart; more: a heatmap instead
+MAX_BARS = 40  # cells (a class and a model each) drawn as dots in `bars.png`; more: a heatmap instead
 MAX_PANELS = 6  # classes drawn as ROC / histogram small multiples unless named
+TITLE_WIDTH = 100  # characters per title line of a 7-inch figure
+TIE_GAP = 0.015  # tied models drawn this far apart in the CD diagram, per unit of its rank scale (1 to k)
 
 
 def _pyplot() -> ModuleType:
@@ -44,43 +53,79 @@ def _pyplot() -> ModuleType:
     return plt
 
 
-def model_colors(models: Sequence[str]) -> dict[str, Any]:
-    """A fixed colour per model (tab10 in ``models`` order), shared by every plot of a run."""
-    plt = _pyplot()
-    palette = plt.get_cmap("tab10").colors
-    return {model: palette[i % len(palette)] for i, model in enumerate(models)}
-
-
 def _class_label(k: int, class_names: Sequence[str] | None) -> str:
     return class_names[k] if class_names is not None and k < len(class_names) else str(k)
 
 
-def bar_plot(
+def dot_plot(
     rows: Sequence[Row], path: Path, class_names: Sequence[str] | None = None, class_label: str = "normal class",
 ) -> Path:
-    """Mean of the metric per normal class (groups) and model (bars); ± std over seeds when there are ≥ 2."""
+    """Mean of the metric per class (groups) and model (dots) with the seeds' interval, on an axis fitted to the data.
+
+    Bars from 0 make 93 and 99 look alike; dots on an axis fitted to the values show the
+    differences (the summary's table holds the exact values). The interval is the
+    summary's: the bootstrap 95 % interval of the mean with ≥ 3 seeds, the two seeds'
+    range with 2, none with 1.
+    """
     plt = _pyplot()
     classes, models, values = stats(rows, "value")
-    colors = model_colors(models)
     seeds = len({r.seed for r in rows})
-    width = 0.8 / max(len(models), 1)
     fig, ax = plt.subplots(figsize=(max(6.0, 0.9 * len(classes) * max(1.0, len(models) / 3) + 2.5), 3.8))
-    for i, model in enumerate(models):
-        means = [np.mean(values[k, model]) if values.get((k, model)) else np.nan for k in classes]
-        stds = [np.std(values[k, model]) if len(values.get((k, model), [])) > 1 else 0.0 for k in classes]
-        ax.bar(np.arange(len(classes)) + i * width, means, width, yerr=stds if seeds > 1 else None, capsize=2,
-               label=model, color=colors[model], error_kw={"lw": 0.8})
-    ticks = np.arange(len(classes)) + width * (len(models) - 1) / 2
-    ax.set_xticks(ticks, [_class_label(k, class_names) for k in classes])
-    spread = f"mean ± std over {seeds} seeds" if seeds > 1 else "one seed"
-    ax.set(xlabel=class_label, ylabel=f"test {rows[0].metric.upper()} (%)", ylim=(0, 100),
-           title=f"{rows[0].dataset}: {spread}")
+    _dots(ax, classes, models, values, intervals=seeds > 1)
+    low, high = fitted_limits([seed_span(v) for v in values.values() if v])
+    ax.set_ylim(low, high)
+    ax.set_yticks([t for t in ax.get_yticks() if low <= t <= 100.0])
+    for x in range(1, len(classes)):
+        ax.axvline(x - 0.5, color="0.85", lw=0.6)
+    ax.set_xticks(range(len(classes)), [_class_label(k, class_names) for k in classes])
+    ax.set_xlim(-0.5, len(classes) - 0.5)
+    spread = {1: "one seed", 2: "mean and range of 2 seeds"}.get(
+        seeds, f"mean and bootstrap 95 % interval ({seeds} seeds)",
+    )
+    fitted = f"\naxis fitted to the values: it starts at {low:g}, not 0" if low > 0 else ""
+    ax.set(xlabel=class_label, ylabel=f"test {rows[0].metric.upper()} (%)")
+    ax.set_title(f"{rows[0].dataset}: {spread}{fitted}", fontsize=9)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     ax.grid(axis="y", lw=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
     return path
+
+
+def _dots(
+    ax: Axes, classes: list[int], models: list[str], values: dict[tuple[int, str], list[float]], intervals: bool,
+) -> None:
+    """A dot per cell (its mean), side by side per class in the models' order, with the seeds' interval."""
+    colors = model_colors(models)
+    width = 0.8 / max(len(models), 1)
+    for i, model in enumerate(models):
+        cells = [(x, values[k, model]) for x, k in enumerate(classes) if values.get((k, model))]
+        means = np.array([np.mean(v) for _, v in cells])
+        spans = np.array([seed_span(v) for _, v in cells]).reshape(-1, 2)
+        below, above = np.maximum(0.0, means - spans[:, 0]), np.maximum(0.0, spans[:, 1] - means)  # rounding: ≥ 0
+        ax.errorbar([x + (i - (len(models) - 1) / 2) * width for x, _ in cells], means,
+                    yerr=[below, above] if intervals else None, fmt="o", ms=5, capsize=2, elinewidth=1,
+                    color=colors[model], label=model)
+
+
+def seed_span(values: Sequence[float]) -> tuple[float, float]:
+    """The interval drawn around a cell's mean: bootstrap 95 % (≥ 3 seeds), else the seeds' range (one: the value)."""
+    return seed_interval(values) or (min(values), max(values))
+
+
+def fitted_limits(spans: Sequence[tuple[float, float]]) -> tuple[float, float]:
+    """A value axis around every interval with a margin, within 0 to 100 %, whole or half points at the ends.
+
+    Example:
+        >>> fitted_limits([(93.2, 94.0), (98.0, 99.1)]), fitted_limits([])
+        ((92.5, 100.0), (0.0, 100.0))
+    """
+    if not spans:  # every cell failed: the whole scale
+        return 0.0, 100.0
+    low, high = min(s[0] for s in spans), max(s[1] for s in spans)
+    margin = max(0.5, 0.1 * (high - low))
+    return max(0.0, math.floor(2 * (low - margin)) / 2), min(100.0 + margin, math.ceil(2 * (high + margin)) / 2)
 
 
 def _grid(plt: ModuleType, n: int, width: float, height: float, cols: int = 5) -> tuple[Any, list[Any]]:
@@ -184,45 +229,84 @@ def heatmap(
 def cd_diagram(rows: Sequence[Row], path: Path, class_label: str = "dataset") -> Path | None:
     """The critical-difference diagram (``scikit_posthocs``): average ranks, models no test separates joined.
 
+    Models whose ranks tie (or nearly) are drawn a little apart (:func:`spread_ties`), so
+    each shows its dot and line; the labels give the exact ranks and the title says so.
     ``None`` (nothing drawn) where there are too few data sets for the pairwise test.
     """
     import pandas as pd
     import scikit_posthocs as sp
 
-    from anomalib_toll.report.significance import ALPHA, compare, format_p
-
     comparison = compare(rows)
     if not comparison.testable:
         return None
     plt = _pyplot()
-    models = list(comparison.models)
-    colors = model_colors(models)
-    ranks = pd.Series(comparison.average_ranks, index=models)
-    joined = pd.DataFrame(comparison.tied_matrix, index=models, columns=models)
-    fig, ax = plt.subplots(figsize=(7.0, 1.2 + 0.28 * len(models)))
+    n, k = comparison.means.shape
+    exact = comparison.average_ranks
+    gap = TIE_GAP * (k - 1)
+    drawn = spread_ties(exact, [str(m) for m in comparison.models], gap)
+    labels = [f"{m} ({r:.2f})" for m, r in zip(comparison.models, exact, strict=True)]
+    colors = dict(zip(labels, model_colors(comparison.models).values(), strict=True))
+    fig, ax = plt.subplots(figsize=(7.0, 1.2 + 0.28 * k))
     sp.critical_difference_diagram(
-        ranks, joined, ax=ax, alpha=ALPHA, color_palette=colors, label_fmt_left="{label} ({rank:.2f})",
-        label_fmt_right="({rank:.2f}) {label}", label_props={"fontsize": 9},
+        pd.Series(drawn, index=labels), pd.DataFrame(comparison.tied_matrix, index=labels, columns=labels), ax=ax,
+        alpha=ALPHA, color_palette=colors, label_fmt_left="{label}", label_fmt_right="{label}",
+        label_props={"fontsize": 9},
         crossbar_props={"color": "black", "linewidth": 2.5, "marker": "o", "markersize": 5},
     )
-    n, k = comparison.means.shape
-    ax.set_xlim(1, k)  # the whole rank scale, 1 = best
+    margin = 0.02 * (k - 1)  # room for the end dots
+    ax.set_xlim(min(1.0, drawn.min()) - margin, max(float(k), drawn.max()) + margin)  # the whole rank scale, 1 = best
     ax.set_xticks(range(1, k + 1))
-    friedman = comparison.friedman
-    test = f"Friedman p {format_p(friedman.p)}" if friedman.p is not None else friedman.reason
-    how = (
-        "a bar joins the models (dots) no test separates (Wilcoxon signed-rank, Holm)"
-        if friedman.p is None or friedman.p < ALPHA else "no difference detected: all joined"
-    )
     seeds = f"{comparison.seeds} seed{'s' if comparison.seeds > 1 else ''} each"
-    ax.set_title(
-        f"{rows[0].dataset}: average rank of test {rows[0].metric.upper()} over {n} {class_label}s ({seeds}; "
-        f"1 = best)\n{test}; {how}, α = {ALPHA}", fontsize=8.5,
-    )
+    title = [
+        f"{rows[0].dataset}: average rank of test {rows[0].metric.upper()} over {n} {class_label}s ({seeds}; 1 = best)",
+        *textwrap.wrap(cd_verdict(comparison, class_label), TITLE_WIDTH),
+    ]
+    if not np.allclose(drawn, exact):
+        title.append(f"tied ranks drawn {gap:.2f} apart so that each shows; exact ranks in the labels")
+    ax.set_title("\n".join(title), fontsize=8.5)
     fig.tight_layout()
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
     return path
+
+
+def cd_verdict(comparison: Comparison, class_label: str) -> str:
+    """The CD diagram's second title line: the Friedman test and what joins the models (all, if no pair can differ)."""
+    friedman = comparison.friedman
+    test = f"Friedman p {format_p(friedman.p)}" if friedman.p is not None else friedman.reason
+    if friedman.p is not None and friedman.p >= ALPHA:
+        return f"{test}: no difference detected, all joined (α = {ALPHA})"
+    if len(comparison.datasets) < comparison.min_pair_datasets:
+        return (f"{test}; all joined: no pair can reach α = {ALPHA} after Holm with fewer than "
+                f"{comparison.min_pair_datasets} {class_label}s")
+    return f"{test}; a bar joins the models no test separates (Wilcoxon signed-rank, Holm, α = {ALPHA})"
+
+
+def spread_ties(ranks: np.ndarray, names: Sequence[str], gap: float) -> np.ndarray:
+    """Where to draw each rank: neighbours at least ``gap`` apart, each run of close ranks centred on its mean.
+
+    Tied models would otherwise draw one dot and line exactly over another's. Ties are
+    ordered by name, so a diagram does not change with the order of ``--models``.
+
+    Example:
+        >>> spread_ties(np.array([2.0, 1.0, 2.0]), ["b", "c", "a"], 0.1).round(2).tolist()
+        [2.05, 1.0, 1.95]
+    """
+    runs: list[list[int]] = []
+    for i in sorted(range(len(ranks)), key=lambda i: (ranks[i], names[i])):
+        runs.append([i])
+        while len(runs) > 1 and _drawn(ranks, runs[-1], gap)[0] - _drawn(ranks, runs[-2], gap)[-1] < gap - 1e-9:
+            last = runs.pop()
+            runs[-1] += last
+    drawn = np.empty(len(ranks))
+    for run in runs:
+        drawn[run] = _drawn(ranks, run, gap)
+    return drawn
+
+
+def _drawn(ranks: np.ndarray, run: list[int], gap: float) -> np.ndarray:
+    """A run's positions: ``gap`` apart around the mean of its ranks."""
+    return ranks[run].mean() + gap * (np.arange(len(run)) - (len(run) - 1) / 2)
 
 
 def panel_classes(rows: Sequence[Row], names: Sequence[str], chosen: Sequence[str] | None = None) -> list[int]:
@@ -240,7 +324,7 @@ def write_plots(
 ) -> list[Path]:
     """All plots of a results folder that suit its size.
 
-    ``bars.png`` with up to :data:`MAX_BARS` bars, else ``heatmap.png``; with ``ranks``
+    ``bars.png`` (dots) with up to :data:`MAX_BARS` cells, else ``heatmap.png``; with ``ranks``
     (each class a data set of its own, as in ``summary_markdown``) ``cd.png`` where there
     are data sets enough for the tests; ``roc.png`` and ``histograms.png`` for the classes
     named in ``plot_classes``, else the first :data:`MAX_PANELS`. ``class_names`` name the
@@ -254,7 +338,7 @@ def write_plots(
     named = [names.get(k, str(k)) for k in range(max(names) + 1)]
     n_models = len({r.model for r in rows})
     paths = [
-        bar_plot(rows, output / "bars.png", named, class_label) if len(names) * n_models <= MAX_BARS
+        dot_plot(rows, output / "bars.png", named, class_label) if len(names) * n_models <= MAX_BARS
         else heatmap(rows, output / "heatmap.png", named, class_label),
     ]
     if ranks and len(names) > 1 and (cd := cd_diagram(rows, output / "cd.png", class_label)) is not None:

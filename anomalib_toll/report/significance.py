@@ -8,7 +8,9 @@ seeds its value): the Friedman test (``scipy.stats.friedmanchisquare``), then ev
 of models by the two-sided Wilcoxon signed-rank test with Holm's correction
 (``scikit_posthocs.posthoc_wilcoxon``), with each pair's wins, ties and losses; a
 difference inside the seeds' spread counts as a tie. Where there are too few data sets
-or seeds for a test, :class:`Test` says so instead of holding a p-value.
+or seeds for a test, :class:`Test` says so instead of holding a p-value; where there are
+too few for any pair to reach α after Holm's correction (:func:`min_datasets`), the
+summary says that the design could not show a difference, and how many data sets could.
 
 Example:
     >>> from anomalib_toll.record import Row
@@ -35,7 +37,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from anomalib_toll.report.tables import class_labels, rank_matrix, stats
+from anomalib_toll.report.cells import class_labels, rank_matrix, stats
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -80,6 +82,22 @@ class Pair:
     def significant(self) -> bool:
         """Whether the (Holm-adjusted) p-value is below :data:`ALPHA`."""
         return self.test.p is not None and self.test.p < ALPHA
+
+
+def min_datasets(comparisons: int, alpha: float = ALPHA) -> int:
+    """Fewest data sets with which one of ``comparisons`` Wilcoxon tests can fall below ``alpha`` after Holm.
+
+    The exact two-sided Wilcoxon signed-rank test over N data sets reaches at best
+    ``p = 2 / 2^N`` (every difference of the same sign), and Holm's first step multiplies
+    the smallest p by the number of comparisons: below the returned N no pair can be
+    significant, whatever the results. (Where differences are zero or tie, the normal
+    approximation takes over; it gives larger p-values, so it needs at least as many.)
+
+    Example:
+        >>> min_datasets(1), min_datasets(3), min_datasets(28)
+        (6, 7, 11)
+    """
+    return int(np.floor(np.log2(2 * comparisons / alpha))) + 1
 
 
 def format_p(p: float) -> str:
@@ -168,8 +186,24 @@ class Comparison:
 
     @property
     def min_wilcoxon_datasets(self) -> int:
-        """Fewest data sets with which a two-sided Wilcoxon p (smallest ``2 / 2^N``) can fall below α."""
-        return int(np.floor(np.log2(2 / ALPHA))) + 1
+        """Fewest data sets with which one two-sided Wilcoxon p (smallest ``2 / 2^N``) can fall below α."""
+        return min_datasets(1)
+
+    @property
+    def comparisons(self) -> int:
+        """How many tests Holm's correction counts: every pair of three or more models; two models: one, uncorrected."""
+        k = len(self.models)
+        return k * (k - 1) // 2 if k > 2 else 1
+
+    @property
+    def min_pair_datasets(self) -> int:
+        """Fewest data sets with which any pair can be significant after Holm's correction (:func:`min_datasets`)."""
+        return min_datasets(self.comparisons)
+
+    @property
+    def smallest_holm_p(self) -> float:
+        """The smallest p-value any pair could get at this number of data sets: ``comparisons · 2 / 2^N`` (≤ 1)."""
+        return min(1.0, self.comparisons * 2 / 2 ** len(self.datasets))
 
     @functools.cached_property
     def pairs(self) -> tuple[Pair, ...]:
@@ -253,21 +287,45 @@ def comparison_markdown(comparison: Comparison, metric: str, class_label: str = 
         shown = format_p(pair.test.p).removeprefix("= ") if pair.test.p is not None else "–"
         parts.append(f"| {pair.a} vs {pair.b} | {pair.wins} / {pair.ties} / {pair.losses} | "
                      f"{'**' + shown + '**' if pair.significant else shown} |")
-    parts.append("")
-    if not c.testable:
-        reason = c.pairs[0].test.reason if c.pairs else "one model only"
-        parts.append(f"No p-value for the pairs: {reason} (≥ {c.min_wilcoxon_datasets} needed). "
-                     "Wins, ties and losses only describe these data sets.")
-    elif friedman.p is not None and friedman.p >= ALPHA:
-        parts.append("The Friedman test detects no difference, so no pair is claimed to differ, whatever its own "
-                     "p-value; the critical-difference diagram (`cd.png`) joins every model.")
-    else:
-        better = [f"{p.a} {'>' if p.median_difference > 0 else '<'} {p.b} ({p.test.describe(adjusted=k > 2)})"
-                  for p in c.pairs if p.significant]
-        parts.append(
-            f"Significant at α = {ALPHA}: {'; '.join(better)}. Every other pair is a tie at this N."
-            if better else f"No pair differs significantly at α = {ALPHA}: every pair is a tie at this N.",
-        )
-        parts.append("`cd.png` draws the average ranks; each bar joins the models (its dots) that no test separates "
-                     "from one another, so a line crossing a bar without a dot is not joined to it.")
+    parts += ["", *conclusion(c, plural)]
     return "\n".join(parts)
+
+
+def conclusion(comparison: Comparison, plural: str) -> list[str]:
+    """What the tests show at this number of data sets, and what the design could not show (lines of Markdown)."""
+    c = comparison
+    if not c.pairs:
+        return ["No pairs to compare: one model only."]
+    if not c.testable:
+        holm = f"; the {c.comparisons} pairs, after Holm's correction, ≥ {c.min_pair_datasets}"
+        needed = f"One pair needs ≥ {c.min_wilcoxon_datasets} {plural}{holm if c.comparisons > 1 else ''}."
+        return [(f"No p-value for the pairs: {c.pairs[0].test.reason}. {needed} "
+                f"Wins, ties and losses only describe these {plural}.")]
+    friedman = c.friedman
+    limit = design_limit(c, plural) if len(c.datasets) < c.min_pair_datasets else ""
+    if friedman.p is not None and friedman.p >= ALPHA:
+        nor = f" Nor could the pairs have shown one: {limit}" if limit else ""
+        return [("The Friedman test detects no difference, so no pair is claimed to differ, whatever its own "
+                f"p-value; the critical-difference diagram (`cd.png`) joins every model.{nor}")]
+    if limit:
+        lead = ("The Friedman test finds that some models differ, but the pairwise test cannot say which"
+                if friedman.p is not None else "The pairwise test cannot separate any two models here")
+        return [f"**{lead}:** {limit} The p-values above still order the pairs; `cd.png` joins every model."]
+    better = [f"{p.a} {'>' if p.median_difference > 0 else '<'} {p.b} ({p.test.describe(adjusted=c.comparisons > 1)})"
+              for p in c.pairs if p.significant]
+    found = (f"Significant at α = {ALPHA}: {'; '.join(better)}. Every other pair is a tie at this N." if better
+             else f"No pair differs significantly at α = {ALPHA}: every pair is a tie at this N.")
+    return [found, ("`cd.png` draws the average ranks; each bar joins the models (its dots) that no test separates "
+                   "from one another, so a line crossing a bar without a dot is not joined to it.")]
+
+
+def design_limit(comparison: Comparison, plural: str) -> str:
+    """Why no pair can reach α at this N, and the N that could: the arithmetic of :func:`min_datasets`."""
+    c = comparison
+    n, m = len(c.datasets), c.comparisons
+    return (
+        f"with N = {n} {plural} the smallest two-sided Wilcoxon p is 2 / 2^{n} = {2 / 2**n:.2g}, and Holm's "
+        f"correction over the {m} pairs multiplies the smallest by {m}, to {c.smallest_holm_p:.2g} ≥ α = {ALPHA}: "
+        f"no pair can be significant, whatever the results. Showing a difference between two of these {len(c.models)} "
+        f"models takes ≥ {c.min_pair_datasets} {plural} (or fewer models)."
+    )

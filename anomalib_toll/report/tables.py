@@ -22,6 +22,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from anomalib_toll.report.cells import class_labels, rank_matrix, stats
+from anomalib_toll.report.significance import MIN_SEEDS, compare, comparison_markdown, seed_interval
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -37,25 +40,6 @@ SHORT_NAMES = {"value": "", "auroc": "AUROC", "aupr": "AUPR", "f1_at_rate": "F1 
                "aupro": "AUPRO"}
 
 
-def stats(rows: Sequence[Row], field: str) -> tuple[list[int], list[str], dict[tuple[int, str], list[float]]]:
-    """Classes, models (in row order) and the values of ``field`` in % per (class, model); unrecorded and failed out."""
-    classes = sorted({r.normal_class for r in rows})
-    models = list(dict.fromkeys(r.model for r in rows))
-    values: dict[tuple[int, str], list[float]] = defaultdict(list)
-    for r in rows:
-        if not r.error and (value := getattr(r, field)) is not None:
-            values[r.normal_class, r.model].append(100.0 * value)
-    return classes, models, values
-
-
-def class_labels(rows: Sequence[Row], class_names: Sequence[str] | None = None) -> dict[int, str]:
-    """Each class's name: the one its results recorded, else ``class_names[k]``, else the index."""
-    labels = {r.normal_class: r.class_name for r in rows if r.class_name}
-    for k in {r.normal_class for r in rows} - set(labels):
-        labels[k] = class_names[k] if class_names is not None and k < len(class_names) else str(k)
-    return labels
-
-
 def summary_table(
     rows: Sequence[Row], field: str = "value", class_names: Sequence[str] | None = None,
     class_label: str = "normal class", intervals: bool = False,
@@ -66,8 +50,6 @@ def summary_table(
     the others did not win it. ``intervals`` adds each cell's bootstrap 95 % interval of
     the mean over seeds (with ≥ 3 seeds).
     """
-    from anomalib_toll.report.significance import seed_interval
-
     classes, models, values = stats(rows, field)
     labels = class_labels(rows, class_names)
     lines = [f"| {class_label} | " + " | ".join(models) + " |", "|---" * (len(models) + 1) + "|"]
@@ -115,13 +97,6 @@ def summary_table(
 Ranks = tuple[list[str], dict[str, list[float]], dict[str, int]]
 
 
-def rank_matrix(means: np.ndarray) -> np.ndarray:
-    """Ranks of the models (columns) within each data set (row): 1 = highest mean, ties share their mean rank."""
-    from scipy.stats import rankdata
-
-    return rankdata(-np.asarray(means, dtype=np.float64), axis=1) if np.size(means) else np.zeros(np.shape(means))
-
-
 def average_ranks(rows: Sequence[Row], fields: Sequence[str]) -> Ranks:
     """Models, each model's mean rank per field, and how many classes each field's ranks cover.
 
@@ -166,8 +141,6 @@ def summary_markdown(
     with Holm's correction, wins/ties/losses). ``notes`` are listed first (e.g. the data
     sets a size limit left out).
     """
-    from anomalib_toll.report.significance import MIN_SEEDS, compare, comparison_markdown
-
     if not rows:
         return f"# {title}\n\nNo finished cells yet.\n"
     failures = [r for r in rows if r.error]
@@ -219,8 +192,21 @@ def summary_markdown(
     seconds = defaultdict(list)
     for r in rows:
         seconds[r.model].append(r.fit_seconds)
-    parts += ["", "## Settings", "", *[f"- {s}" for s in settings]]
+    parts += ["", "## Settings", "", *[f"- {s}" for s in settings], *machine_lines(rows)]
     parts += ["", "## Mean fit seconds per cell", "", *[f"- {m}: {np.mean(v):.1f}" for m, v in seconds.items()]]
     if notes:
         parts += ["", "## Notes", "", *[f"- {n}" for n in notes]]
     return "\n".join(parts) + "\n"
+
+
+def machine_lines(rows: Sequence[Row]) -> list[str]:
+    """Where the cells ran (device, torch threads), which a rerun needs to give the same numbers; rows without: none."""
+    setups: dict[str, set[str]] = defaultdict(set)  # setup -> its models
+    for r in rows:
+        if r.threads:
+            threads = f"{r.threads} torch thread{'s' if r.threads > 1 else ''}"
+            setups[f"{r.device or 'an unrecorded device'}, {threads}"].add(r.model)
+    if len(setups) == 1:
+        return [f"- every cell ran on {next(iter(setups))}"]
+    order = list(dict.fromkeys(r.model for r in rows))  # the models in the order asked for
+    return [f"- {setup}: {', '.join(m for m in order if m in models)}" for setup, models in sorted(setups.items())]

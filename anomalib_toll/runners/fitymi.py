@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
+from anomalib_toll.core import parse_norm
 from anomalib_toll.core.checks import check_number, check_positive_int
 from anomalib_toll.data import IMAGE_DATASETS
 from anomalib_toll.runners.anomalib import SCORE_BATCH, AnomalibRunner
@@ -153,6 +154,8 @@ class FitymiRunner(AnomalibRunner):
         self.collapse_weight = check_number("collapse_weight", weight, minimum=0.0)
         self.epochs = None if epochs is None else check_positive_int("epochs", epochs)
         self.fake_source = check_fake_source(fake_source)  # before any data is read: a grid makes its adapters first
+        if "norm" in kwargs:
+            parse_norm(kwargs["norm"])  # the model is built only when a cell trains
         self.synthetic_fakes = self.fake_source.lower() in GENERATORS
         self.fakes_by_class = bool(fakes_by_class) and not self.synthetic_fakes
         if pre_trained:
@@ -162,6 +165,19 @@ class FitymiRunner(AnomalibRunner):
         self.weights_file = weights_file
         self.test_images: np.ndarray | None = None  # FITYMI's own copy of the official test images
         self.note = self._note(fitymi_data=True, step_budget=None)
+
+    def check_images(self, split: OneClassSplit) -> None:
+        """Refuse, before any cell trains, images the fake source cannot make fakes of (Perlin: sides under 17).
+
+        FITYMI's own data (:func:`uses_fitymi_data`) has the split's image size.
+        """
+        from anomalib_toll.models.data.fakes import check_fake_size
+
+        try:
+            check_fake_size(self.fake_source, *split.x_train.shape[-2:])
+        except ValueError as err:
+            msg = f"model {self.name!r} on {split.dataset}: {err}"
+            raise ValueError(msg) from None
 
     def _note(self, fitymi_data: bool, step_budget: int | None) -> str:
         """What a reader of the results must know: weights, fakes, data and schedule against the paper's."""

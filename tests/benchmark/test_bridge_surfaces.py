@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from anomalib_toll.benchmark import run_benchmark
+from anomalib_toll.data import get_dataset
 from anomalib_toll.detector import TollDetector
 from anomalib_toll.protocol import Budget, make_split
 from anomalib_toll.runners import PyODRunner, TollRunner, make_runner
@@ -12,13 +13,15 @@ from tests.data.writers import write_tables
 TINY = Budget(iterations=20, batch_size=32, eval_every=10)
 
 
-@pytest.mark.parametrize(("name", "beta"), [("toll", 10.0), ("toll_beta0", 0.0), ("toll_auto", "auto")])
-def test_toll_on_a_non_paper_table_is_the_pyod_detector_with_its_defaults(name, beta):
-    runner = make_runner(name, dataset="tabular")
+@pytest.mark.parametrize("dataset", ["tabular", "adbench"])
+@pytest.mark.parametrize(("name", "beta"), [("toll", "auto"), ("toll_beta0", 0.0), ("toll_auto", "auto")])
+def test_toll_on_a_non_paper_table_is_the_pyod_detector_with_its_defaults(name, beta, dataset):
+    runner = make_runner(name, dataset=dataset)
     assert isinstance(runner, PyODRunner)
     assert runner.cls is TollDetector
     assert runner.name == name
-    assert runner.kwargs.get("beta", 10.0) == beta
+    assert runner.cls(**runner.kwargs).beta == beta  # the detector the cell fits
+    assert get_dataset(dataset).defaults.beta == "auto"  # what the data set's entry says agrees
 
 
 @pytest.mark.parametrize("dataset", ["arrhythmia", "digits", "mnist", None])

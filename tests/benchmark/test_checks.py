@@ -32,7 +32,7 @@ def test_two_spellings_of_one_model_are_refused():
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
 def test_cuda_on_a_machine_without_it_is_refused_once_for_the_grid():
-    with pytest.raises(ValueError, match="device 'cuda': torch sees no CUDA device"):
+    with pytest.raises(ValueError, match="device='cuda': torch sees no CUDA device"):
         make_grid("digits", ["iforest", "toll"], data_root=None, device="cuda")
 
 

@@ -47,6 +47,21 @@ def test_a_failed_cell_is_a_row_of_every_export_and_of_the_summary(tmp_path, mon
     assert [r.model for r in ResultStore(out).rows()] == ["toll"]  # not stored: a rerun retries it
 
 
+def test_a_model_given_by_class_path_has_one_name_in_progress_errors_and_results(tmp_path, capsys):
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit):
+        main(["benchmark", "--models", "tests.benchmark.user_detector.Boom,iforest", "--classes", "[0]", "--output",
+              str(out)])
+    stderr = capsys.readouterr().err
+    assert "[1/2] boom class 0 seed 0: FAILED" in stderr  # the progress line, as a log shows it
+    assert "  boom class 0 seed 0: RuntimeError: boom on" in stderr  # the error's list of failed cells
+    assert "user_detector.Boom class" not in stderr
+    exported = {r["model"]: r for r in csv.DictReader((out / "results.csv").open())}
+    assert sorted(exported) == ["boom", "iforest"]
+    assert exported["boom"]["settings"] == "tests.benchmark.user_detector.Boom({})"  # what it ran with, failed too
+    assert "- boom, normal class 0, seed 0: RuntimeError: boom on" in (out / "summary.md").read_text()
+
+
 def row(normal_class: int, seed: int, model: str, value: float, error: str = "") -> Row:
     return Row("digits", normal_class, seed, model, "paper", "auroc", value, value, 1.0, 0.1, 100.0, "s", "",
                error=error)
@@ -88,10 +103,26 @@ def test_every_result_file_gets_the_same_mode(tmp_path):
     assert len(set(modes.values())) == 1, modes
 
 
-def benchmark_cli(out: Path, classes: str = "[0, 1, 2]") -> list[str]:
-    return [sys.executable, "-m", "anomalib_toll.benchmark", "--dataset", "digits", "--classes", classes,
-            "--models", "toll", "--seeds", "2", "--iterations", "150", "--batch_size", "32", "--eval_every", "50",
-            "--workers", "2", "--output", str(out)]
+def grid_flags(out: Path) -> list[str]:
+    """A grid of 6 Toll cells, each long enough (~1 s) for a run to be stopped between its first and last."""
+    return ["--dataset", "digits", "--classes", "[0, 1, 2]", "--models", "toll", "--seeds", "2", "--iterations", "40",
+            "--batch_size", "32", "--eval_every", "20", "--output", str(out)]
+
+
+def benchmark_cli(out: Path) -> list[str]:
+    return [sys.executable, "-m", "anomalib_toll.benchmark", *grid_flags(out), "--workers", "2"]
+
+
+def benchmark_here(out: Path) -> None:
+    """The same grid in this process, serially on one thread as each worker runs (so the values agree)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        main(["benchmark", *grid_flags(out), "--workers", "1"])
+    finally:
+        torch.set_num_threads(threads)
 
 
 def children(pid: int) -> list[int]:
@@ -147,13 +178,17 @@ def test_workers_of_a_killed_run_exit_and_the_rerun_gives_the_same_values(tmp_pa
     for pid in left:  # do not leave them to the next test
         os.kill(pid, signal.SIGKILL)
     assert not left, f"processes of the killed run still alive: {left}"
+    said = proc.stderr.read()  # the resource tracker's too: it has ended with the workers
+    assert "leaked" not in said, said  # "resource_tracker: There appear to be 5 leaked semaphore objects"
 
-    assert subprocess.run(benchmark_cli(out), capture_output=True, check=False).returncode == 0
+    before = len(ResultStore(out).rows())
+    benchmark_here(out)  # the rerun: resumes from what the killed run stored
     fresh = tmp_path / "fresh"
-    assert subprocess.run(benchmark_cli(fresh), capture_output=True, check=False).returncode == 0
+    benchmark_here(fresh)
     values = lambda folder: sorted((r.normal_class, r.seed, r.value) for r in ResultStore(folder).rows())  # noqa: E731
     assert values(out) == values(fresh)
     assert len(values(out)) == 6
+    assert 1 <= before < 6  # the rerun kept what the killed run had finished
 
 
 @pytest.mark.skipif(not LINUX, reason="reads processes from /proc")

@@ -1,4 +1,4 @@
-"""A user's own detector with PyOD's API, reached by the bridge through its class path."""
+"""Users' own detectors with PyOD's API, reached by the bridge through their class paths."""
 
 
 from __future__ import annotations
@@ -20,3 +20,16 @@ class DistanceToMean:
     def decision_function(self, X: np.ndarray) -> np.ndarray:
         """Distances to the mean: larger is more anomalous."""
         return np.linalg.norm(np.asarray(X) - self.mean_, axis=1)
+
+
+class Boom:
+    """A user's detector that fails when fitted: its cell fails, the grid goes on."""
+
+    def fit(self, X: np.ndarray) -> Boom:
+        """Fail as a user's bug would."""
+        msg = f"boom on {len(X)} rows"
+        raise RuntimeError(msg)
+
+    def decision_function(self, X: np.ndarray) -> np.ndarray:
+        """Never reached: ``fit`` fails."""
+        return np.zeros(len(X))

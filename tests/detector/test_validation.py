@@ -64,7 +64,7 @@ def fitted(normal: np.ndarray) -> TollDetector:
         ({"random_state": 1.5}, r"random_state must be None, an integer"),
         ({"precision": "64"}, r"precision must be one of"),
         ({"precision": "16-mixed", "device": "cpu"}, r"CUDA"),
-        ({"device": "not-a-device"}, r"device must be None, 'auto' or a torch device"),
+        ({"device": "not-a-device"}, r"device='not-a-device' is not a torch device .*; use device='cpu'"),
     ],
 )
 def test_bad_hyperparameter_is_named_at_fit(params: dict, message: str, normal: np.ndarray) -> None:
@@ -204,6 +204,28 @@ def test_sparse_input_is_a_value_error(normal: np.ndarray) -> None:
 
     with pytest.raises(ValueError, match=r"X must be a 2-D array of finite numbers .*dense data is required"):
         TollDetector(**FAST).fit(sparse.csr_matrix(normal))
+
+
+@pytest.mark.parametrize(
+    ("take", "shape", "fix"),
+    [(lambda X: X[:, 0], "(60,)", "X.reshape(-1, 1)"), (lambda X: X[None], "(1, 60, 5)", "X.reshape(len(X), -1)"),
+     (lambda X: X[:, 0].tolist(), "(60,)", "X.reshape(-1, 1)")],
+)
+def test_data_of_the_wrong_shape_is_named_by_its_shape_not_its_values(take, shape, fix, normal: np.ndarray) -> None:
+    with pytest.raises(ValueError, match=r"X must be a 2-D array \(rows x features\)") as err:
+        TollDetector(**FAST).fit(take(normal))
+    message = str(err.value)
+    assert f"got shape {shape}" in message
+    assert fix in message
+    assert f"{normal[0, 0]:.4f}"[:6] not in message  # scikit-learn's message would list every value
+    assert "\n" not in message
+
+
+@pytest.mark.skipif(torch.cuda.device_count() > 7, reason="needs a machine without an 8th CUDA device")
+def test_a_device_this_machine_lacks_is_named_before_any_work(normal: np.ndarray) -> None:
+    lacking = "torch sees no CUDA device here" if not torch.cuda.is_available() else "this machine has"
+    with pytest.raises(ValueError, match=rf"^device='cuda:7': {lacking}.*; use device='cpu'"):
+        TollDetector(device="cuda:7", **FAST).fit(normal)
 
 
 # --- training that diverges -------------------------------------------------------------------------------------------

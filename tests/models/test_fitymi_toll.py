@@ -192,6 +192,23 @@ def test_a_collapse_weight_that_is_not_finite_and_non_negative_is_refused(weight
         tiny_model(collapse_weight=weight)
 
 
+def test_a_norm_toll_refuses_is_refused_before_the_vit_is_built(monkeypatch):
+    def no_vit(*args, **kwargs):
+        msg = "the ViT was built before the norm was checked"
+        raise AssertionError(msg)
+
+    monkeypatch.setattr(torch_model, "create_backbone", no_vit)
+    with pytest.raises(ValueError, match=r"^norm must be 1, 2 or 'inf' \(the paper's Table 8\), got 3\.$"):
+        FitymiToll(norm=3, pre_trained=False)
+
+
+def test_perlin_fakes_refuse_images_under_17_pixels_in_one_line_and_cutpaste_takes_them():
+    with pytest.raises(ValueError, match=r"at least 17 x 17 pixels .*got 8 x 16; use fake_source='cutpaste'"):
+        make_fake_source("perlin")(torch.rand(2, 3, 8, 16))
+    assert make_fake_source("perlin")(torch.rand(2, 3, 17, 17)).shape == (2, 3, 17, 17)  # the smallest it takes
+    assert make_fake_source("cutpaste")(torch.rand(2, 3, 8, 8)).shape == (2, 3, 8, 8)  # the fix the message gives
+
+
 def test_loss_terms_are_the_cross_entropy_and_the_unweighted_collapse_term():
     torch.manual_seed(2)
     model = tiny_model(collapse_weight=0.3)

@@ -82,9 +82,13 @@ def test_training_uses_paper_defaults_unless_overridden(digits_split):
     assert (trained.settings.lr, trained.settings.latent_dim) == (1e-3, 5)  # what was used, recorded
 
 
-def test_auto_precision_is_bf16_only_for_conv_nets_on_large_enough_images():
+@pytest.mark.parametrize("native", [True, False], ids=["avx512-bf16", "avx2-only"])
+def test_auto_precision_is_bf16_only_for_conv_nets_on_large_enough_images_where_the_cpu_runs_bf16(
+    monkeypatch: pytest.MonkeyPatch, native: bool,
+):
+    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: native)
     cpu = torch.device("cpu")
-    assert resolve_precision("auto", (1, 28, 28), True, cpu) == "bf16-mixed"
+    assert resolve_precision("auto", (1, 28, 28), True, cpu) == ("bf16-mixed" if native else "32")
     assert resolve_precision("auto", (1, 8, 8), True, cpu) == "32"
     assert resolve_precision("auto", (274,), False, cpu) == "32"
     assert resolve_precision("32", (1, 28, 28), True, cpu) == "32"

@@ -5,12 +5,12 @@ import sys
 
 import numpy as np
 import pytest
-from scipy.stats import friedmanchisquare
+from scipy.stats import friedmanchisquare, wilcoxon
 
 from anomalib_toll.record import Row
 from anomalib_toll.report import summary_markdown, write_plots
 from anomalib_toll.report.plots import MAX_BARS, MAX_PANELS
-from anomalib_toll.report.significance import compare, seed_interval
+from anomalib_toll.report.significance import ALPHA, compare, comparison_markdown, min_datasets, seed_interval
 from tests.data.writers import write_adbench
 
 
@@ -65,7 +65,40 @@ def test_too_few_datasets_says_so_instead_of_a_p_value():
     text = summary_markdown(results(means), "t", class_label="dataset", ranks=True)
     assert "too few data sets for the Friedman test" in text
     assert "No p-value for the pairs: too few data sets: N = 3, the smallest two-sided Wilcoxon p is 0.25" in text
+    assert "One pair needs ≥ 6 datasets; the 3 pairs, after Holm's correction, ≥ 7." in text
     assert "p =" not in text
+
+
+@pytest.mark.parametrize("pairs", [1, 3, 6, 28, 45])
+def test_min_datasets_is_where_holms_smallest_exact_wilcoxon_p_first_falls_below_alpha(pairs):
+    def smallest_holm_p(n):  # every difference of one sign: scipy's exact two-sided p, times the pairs (Holm's step 1)
+        return pairs * wilcoxon(np.arange(1.0, n + 1)).pvalue
+
+    needed = min_datasets(pairs)
+    assert smallest_holm_p(needed) < ALPHA <= smallest_holm_p(needed - 1)
+
+
+def test_friedman_significant_but_no_pair_reachable_says_so_with_the_datasets_needed():
+    # the held-out case of issue 34: 8 models, 10 data sets, Friedman significant, 28 pairs
+    means = {f"m{i}": [0.6 + 0.03 * i + 0.001 * k for k in range(10)] for i in range(8)}
+    comparison = compare(results(means, seeds=1))
+    assert comparison.friedman.p < ALPHA
+    assert comparison.smallest_holm_p == pytest.approx(28 * 2 / 2**10)  # 0.055: above α whatever the data
+    assert min(p.test.p for p in comparison.pairs) == pytest.approx(comparison.smallest_holm_p)
+    text = comparison_markdown(comparison, "AUROC")
+    assert "**The Friedman test finds that some models differ, but the pairwise test cannot say which:**" in text
+    assert "Holm's correction over the 28 pairs multiplies the smallest by 28, to 0.055 ≥ α = 0.05" in text
+    assert "takes ≥ 11 datasets" in text
+    assert "No pair differs significantly" not in text  # not a finding about the models: the design could not tell
+
+
+def test_a_design_that_can_separate_pairs_states_no_limit():
+    means = {"toll": [0.9 + k / 100 for k in range(10)], "iforest": [0.7 + k / 50 for k in range(10)],
+             "knn": [0.71 + k / 50 for k in range(10)]}
+    text = comparison_markdown(compare(results(means, seeds=1)), "AUROC")
+    assert "cannot say which" not in text
+    assert "takes ≥" not in text
+    assert "Significant at α = 0.05: toll > iforest" in text
 
 
 def test_bootstrap_interval_needs_three_seeds_and_brackets_the_mean():

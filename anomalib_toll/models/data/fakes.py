@@ -57,6 +57,9 @@ from anomalib_toll.models.data.one_class import PixelOneClass
 from anomalib_toll.protocol import OneClassSplit
 
 GENERATORS = ("perlin", "cutpaste")
+PERLIN_MIN_SIDE = 17
+"""Smallest image side anomalib's Perlin noise works on: it pads each side to a power of two and draws noise
+scales up to 32, so a side of 16 or less gets no noise cells (a size mismatch deep inside anomalib)."""
 Presenter = Callable[[np.ndarray], np.ndarray]
 
 
@@ -154,6 +157,21 @@ def check_fake_source(source: str | Path) -> str:
         return name
     load_fake_images(path)
     return name
+
+
+def check_fake_size(source: str, height: int, width: int) -> None:
+    """Refuse, before training, images too small for the fake source to make fakes of.
+
+    Raises:
+        ValueError: ``"perlin"`` on images with a side under :data:`PERLIN_MIN_SIDE`; the message names the
+            size and the fix.
+    """
+    if source.lower() == "perlin" and min(height, width) < PERLIN_MIN_SIDE:
+        msg = (
+            f"fake_source='perlin' needs images of at least {PERLIN_MIN_SIDE} x {PERLIN_MIN_SIDE} pixels (anomalib's "
+            f"Perlin noise), got {height} x {width}; use fake_source='cutpaste' (any size) or larger images."
+        )
+        raise ValueError(msg)
 
 
 def class_block(
@@ -254,6 +272,7 @@ class PerlinFakes(FakeSource):
 
     def __call__(self, normals: Tensor) -> Tensor:
         """One Perlin-noise blend per normal image."""
+        check_fake_size("perlin", *normals.shape[-2:])
         fakes, _ = self.generator(normals)
         return fakes
 
@@ -349,6 +368,7 @@ __all__ = [
     "FakeSource",
     "FileFakes",
     "PerlinFakes",
+    "check_fake_size",
     "check_fake_source",
     "class_block",
     "data_identity",

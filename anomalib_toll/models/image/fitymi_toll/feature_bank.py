@@ -19,9 +19,10 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 if TYPE_CHECKING:
+    from anomalib.models.components import AnomalibModule
     from anomalib.pre_processing import PreProcessor
 
-    from anomalib_toll.models.image.fitymi_toll.lightning_model import FitymiToll
+    from anomalib_toll.models.image.fitymi_toll.torch_model import FitymiTollModel
 
 BANK_BATCH = 256
 
@@ -33,7 +34,7 @@ class FeatureBank:
         self.step: int | None = None  # global step of the weights the bank was computed with
 
     @staticmethod
-    def training_images(module: "FitymiToll") -> Dataset | None:
+    def training_images(module: "AnomalibModule") -> Dataset | None:
         """The data module's normal training images (or the training loader's), if the module is in a trainer."""
         if module._trainer is None:  # noqa: SLF001 - Lightning's own way to ask without raising
             return None
@@ -43,11 +44,11 @@ class FeatureBank:
         return dataset
 
     @torch.no_grad()
-    def build(self, module: "FitymiToll", dataset: Dataset | None = None, max_batches: int | None = None) -> None:
+    def build(self, module: "AnomalibModule", dataset: Dataset | None = None, max_batches: int | None = None) -> None:
         """Embed the normal training images (evaluation transform, eval mode) into the bank.
 
         Args:
-            module: The FITYMI(+Toll) module whose network embeds the images.
+            module: The FITYMI(+Toll) module whose network (a ``FitymiTollModel``) embeds the images.
             dataset: anomalib dataset of normal images; ``None`` takes the data module's
                 training set. Defaults to ``None``.
             max_batches: Embed only this many batches (sanity checks). Defaults to ``None``.
@@ -58,8 +59,9 @@ class FeatureBank:
             raise RuntimeError(msg)
         collate = getattr(dataset, "collate_fn", None)
         loader = DataLoader(dataset, batch_size=BANK_BATCH, shuffle=False, collate_fn=collate)
-        was_training = module.model.training
-        module.model.eval()
+        network = cast("FitymiTollModel", module.model)  # the bank's owner knows only the module it serves
+        was_training = network.training
+        network.eval()
         pre_processor = cast("PreProcessor | None", module.pre_processor)  # anomalib types it as an nn.Module
         embeddings = []
         for index, batch in enumerate(loader):
@@ -68,11 +70,11 @@ class FeatureBank:
             images = batch.image.to(module.device)
             if pre_processor is not None and pre_processor.transform:
                 images = pre_processor.transform(images)
-            embeddings.append(module.model.embed(images).float())
-        module.model.set_feature_bank(torch.cat(embeddings))
-        module.model.train(was_training)
+            embeddings.append(network.embed(images).float())
+        network.set_feature_bank(torch.cat(embeddings))
+        network.train(was_training)
 
-    def refresh(self, module: "FitymiToll") -> None:
+    def refresh(self, module: "AnomalibModule") -> None:
         """Rebuild the bank if the weights changed since it was built (and training images exist)."""
         if self.training_images(module) is None:
             return  # e.g. predicting from a checkpoint: use the stored bank
@@ -83,12 +85,12 @@ class FeatureBank:
             self.build(module)
             self.step = module.trainer.global_step
 
-    def save(self, module: "FitymiToll", checkpoint: dict[str, Any]) -> None:
+    def save(self, module: "AnomalibModule", checkpoint: dict[str, Any]) -> None:
         """Put a bank that matches the saved weights into ``checkpoint``."""
         stale = module._trainer is not None and self.step != module.trainer.global_step  # noqa: SLF001
         if stale and not module.trainer.sanity_checking:
             self.refresh(module)
-            checkpoint["state_dict"]["model.feature_bank"] = module.model.feature_bank
+            checkpoint["state_dict"]["model.feature_bank"] = cast("FitymiTollModel", module.model).feature_bank
 
 
 __all__ = ["FeatureBank"]

@@ -39,7 +39,7 @@ from timm.layers import Mlp
 from torch import Tensor, nn
 from torch.nn import functional as F  # noqa: N812
 
-from anomalib_toll.core import collapse_distance
+from anomalib_toll.core import collapse_distance, parse_norm
 from anomalib_toll.core.checks import check_number, check_positive_int
 
 if TYPE_CHECKING:
@@ -262,6 +262,7 @@ class FitymiTollModel(nn.Module):
         super().__init__()
         collapse_weight = check_number("collapse_weight", collapse_weight, minimum=0.0)
         k = check_positive_int("k", k)
+        parse_norm(norm)  # before the ViT is built: Toll's own check of the norm
         self.vit = create_backbone(backbone, weights_file, pre_trained, image_size, dropout, backbone_kwargs)
         if not 0 <= frozen_blocks <= len(self.vit.blocks):
             msg = f"frozen_blocks must be in 0..{len(self.vit.blocks)} for {backbone}, got {frozen_blocks}."

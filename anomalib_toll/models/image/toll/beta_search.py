@@ -2,13 +2,15 @@
 # SPDX-License-Identifier: Apache-2.0
 """``Toll(beta="auto")``'s choice of β as a Lightning callback: the protocol's criterion, rule and report.
 
-While the module trains one network per β on the same batches, the callback gathers the
-validation set's normal images at the first validation, makes the synthetic validation set
-from them once (:func:`anomalib_toll.protocol.beta.synthetic_validation`), and at every
-validation keeps each network's weights of best synthetic AUROC; the leader scores in the
-meantime. When fitting ends it chooses β with :func:`~anomalib_toll.protocol.beta.choose_beta`
-(the rule every surface uses), turns the module into that fixed-β Toll, reports the choice
-and rewrites the checkpoints. The validation set's anomalies are never looked at.
+While the module trains one network per β as one stacked model on the same batches, the
+callback gathers the validation set's normal images at the first validation, makes the
+synthetic validation set from them once (:func:`anomalib_toll.protocol.beta.synthetic_validation`),
+and at every validation scores it with every network at once, keeping each network's weights
+and scores of best synthetic AUROC; the current choice scores in the meantime. When fitting
+ends it chooses β with :func:`~anomalib_toll.protocol.beta.choose_beta` (the rule every
+surface uses: β = 0 unless a larger β's gain beats its uncertainty), turns the module into
+that fixed-β Toll, reports the choice and rewrites the checkpoints. The validation set's
+anomalies are never looked at.
 
 Example:
     >>> from anomalib_toll.models import Toll
@@ -18,38 +20,55 @@ Example:
 
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 import torch
 from lightning.pytorch import Callback, LightningModule, Trainer
 from lightning.pytorch.utilities import rank_zero_info
 
-from anomalib_toll.core import score_in_batches
-from anomalib_toll.protocol.beta import choose_beta, describe_choice, synthetic_auroc, synthetic_validation
-
-if TYPE_CHECKING:
-    from anomalib_toll.models.image.toll.lightning_model import Toll
+from anomalib_toll.core import NetworkStack, score_stack
+from anomalib_toll.protocol.beta import BetaChoice, choose_beta, describe_choice, synthetic_auroc, synthetic_validation
 
 SCORE_BATCH = 256
 
 
+class SearchingToll(Protocol):
+    """What the callback needs of the module: its grid, its stacked networks, and the two moves it makes."""
+
+    beta_grid: tuple[float, ...]
+    candidates: NetworkStack | None
+    norm: int | str
+    device: torch.device
+
+    def inputs(self, images: torch.Tensor) -> torch.Tensor:
+        """The images as the networks see them."""
+
+    def lead(self, index: int) -> None:
+        """Let ``beta_grid[index]``'s network score until the search ends."""
+
+    def keep(self, index: int, state: dict[str, torch.Tensor], choice: BetaChoice) -> None:
+        """Become the fixed-β Toll of ``beta_grid[index]`` with the weights ``state``."""
+
+
 class BetaSearch(Callback):
-    """Tracks each β's best synthetic validation AUROC and its weights; installs the chosen β when fitting ends."""
+    """Keeps each β's weights and scores of best synthetic AUROC; installs the chosen β when fitting ends."""
 
     def __init__(self) -> None:
         self.normal: list[torch.Tensor] = []
         self.validation: tuple[torch.Tensor, np.ndarray] | None = None
         self.best: list[float] = []
         self.states: list[dict[str, torch.Tensor]] = []
+        self.scores: list[np.ndarray | None] = []
         self.start = 0.0
 
     def on_fit_start(self, trainer: Trainer, pl_module: LightningModule) -> None:
         """Start afresh: no validation set yet, no best value for any β."""
         del trainer  # unused
         self.normal, self.validation, self.start = [], None, time.perf_counter()
-        self.best = [float("-inf")] * len(_toll(pl_module).networks)
+        self.best = [float("-inf")] * _stack(pl_module).size
         self.states = [{} for _ in self.best]
+        self.scores = [None for _ in self.best]
 
     def on_validation_batch_end(
         self,
@@ -71,7 +90,6 @@ class BetaSearch(Callback):
         """Score the synthetic validation set with every network; keep new bests; the leader scores from now on."""
         if trainer.sanity_checking:
             return
-        module = _toll(pl_module)
         if self.validation is None:
             normal = torch.cat(self.normal) if self.normal else torch.empty(0)
             self.normal = []
@@ -80,18 +98,26 @@ class BetaSearch(Callback):
             made, labels = synthetic_validation(normal.numpy())
             self.validation = torch.from_numpy(made), labels
         rows, labels = self.validation
-        for i, network in enumerate(module.networks):
-            value = synthetic_auroc(score_in_batches(network.scores, rows, SCORE_BATCH, module.device).numpy(), labels)
+        stack = _stack(pl_module)
+        module: SearchingToll = pl_module  # type: ignore[assignment]  # a Toll, checked by _stack
+        scores = score_stack(
+            stack, module.inputs(rows), module.beta_grid, norm=module.norm, batch_size=SCORE_BATCH,
+            device=pl_module.device,
+        )
+        for i, network_scores in enumerate(scores):
+            value = synthetic_auroc(network_scores, labels)
             if np.isfinite(value) and value > self.best[i]:
-                self.best[i] = value
-                self.states[i] = {k: v.detach().cpu().clone() for k, v in network.state_dict().items()}
-        leader = module.beta_grid.index(choose_beta(dict(zip(module.beta_grid, self.best, strict=True))))
-        module.lead(leader)
-        module.log("synthetic_AUROC", self.best[leader], prog_bar=True)
+                self.best[i], self.scores[i], self.states[i] = value, network_scores, stack.state(i)
+        if not any(s is not None for s in self.scores):  # no network scores finitely yet
+            return
+        choice = choose_beta(dict(zip(module.beta_grid, self.scores, strict=True)))
+        module.lead(module.beta_grid.index(choice.beta))
+        pl_module.log("synthetic_AUROC", choice.values[choice.beta], prog_bar=True)
 
     def on_fit_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
         """Install the chosen β's best weights, report the choice and rewrite the checkpoints as that fixed-β Toll."""
-        module = _toll(pl_module)
+        _stack(pl_module)
+        module: SearchingToll = pl_module  # type: ignore[assignment]
         if not any(self.states):
             msg = (
                 "Toll(beta='auto') chooses β at validation, but no validation ran on at least 2 normal images: "
@@ -99,24 +125,23 @@ class BetaSearch(Callback):
                 "check_val_every_n_epoch), or pass a fixed beta."
             )
             raise RuntimeError(msg)
-        values = {b: v if np.isfinite(v) else float("nan") for b, v in zip(module.beta_grid, self.best, strict=True)}
-        chosen = module.beta_grid.index(choose_beta(values))
-        module.keep(chosen, self.states[chosen], values)
-        seconds = time.perf_counter() - self.start
-        rank_zero_info(describe_choice("Toll", module.beta_grid[chosen], values, seconds, "side by side"))
+        choice = choose_beta(dict(zip(module.beta_grid, self.scores, strict=True)))
+        chosen = module.beta_grid.index(choice.beta)
+        module.keep(chosen, self.states[chosen], choice)
+        rank_zero_info(describe_choice("Toll", choice, time.perf_counter() - self.start, "as one stacked model"))
         callback = trainer.checkpoint_callback
         for path in {getattr(callback, "best_model_path", ""), getattr(callback, "last_model_path", "")}:
             if path and Path(path).is_file():
                 trainer.save_checkpoint(path)
 
 
-def _toll(pl_module: LightningModule) -> "Toll":
-    from anomalib_toll.models.image.toll.lightning_model import Toll
-
-    if not isinstance(pl_module, Toll):
-        msg = f"BetaSearch chooses the β of a Toll model, got {type(pl_module).__name__}."
+def _stack(pl_module: LightningModule) -> NetworkStack:
+    """The module's stacked networks while it searches; anything else is an error naming what it got."""
+    stack = getattr(pl_module, "candidates", None)
+    if not isinstance(stack, NetworkStack):
+        msg = f"BetaSearch chooses the β of a searching Toll(beta='auto'), got {type(pl_module).__name__}."
         raise TypeError(msg)
-    return pl_module
+    return stack
 
 
 __all__ = ["BetaSearch"]

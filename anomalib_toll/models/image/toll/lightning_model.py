@@ -27,6 +27,7 @@ See Also:
 # No ``from __future__ import annotations``: anomalib's CLI (jsonargparse) reads ``Toll``'s
 # signature at run time, so its annotations stay real objects.
 
+import copy
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -41,16 +42,16 @@ from anomalib.pre_processing import PreProcessor
 from anomalib.visualization import Visualizer
 from lightning.pytorch import Callback
 from lightning.pytorch.utilities.types import STEP_OUTPUT
-from torch import nn
 from torchvision.transforms.v2 import Resize
 
-from anomalib_toll.core import parse_norm
+from anomalib_toll.core import NetworkStack, parse_norm
 from anomalib_toll.core.checks import check_number, check_positive_int, check_shape
+from anomalib_toll.core.loop import stack_scores
 from anomalib_toll.models.image.toll.beta_search import BetaSearch
 from anomalib_toll.models.image.toll.torch_model import TollModel
 from anomalib_toll.models.metrics import ScoreAUROC
 from anomalib_toll.models.visualizer import FileImageVisualizer
-from anomalib_toll.protocol.beta import BETA_GRID, check_beta, check_beta_grid
+from anomalib_toll.protocol.beta import BETA_GRID, BetaChoice, check_beta, check_beta_grid
 
 
 def _images(batch: Batch) -> torch.Tensor:
@@ -68,11 +69,12 @@ class Toll(AnomalibModule):
     B.1 net for 28×28×1, B.2 for 32×32×3, a conv autoencoder for other sizes. Its shape
     is stored in the checkpoint, so ``predict``/``export`` rebuild it.
 
-    ``beta="auto"`` chooses β without labels: one network per value of ``beta_grid``
-    trains on the same batches (one optimizer, one loop: on a GPU they run side by side),
-    and the :class:`~anomalib_toll.models.image.toll.beta_search.BetaSearch` callback
-    chooses with the criterion and rule every surface uses (``beta`` then holds the
-    choice, ``beta_search`` each β's synthetic AUROC); the module becomes that fixed-β Toll.
+    ``beta="auto"`` chooses β without labels: one network per value of ``beta_grid``,
+    from the same initial weights, trains on the same batches as one stacked model
+    (:class:`~anomalib_toll.core.NetworkStack`), and the
+    :class:`~anomalib_toll.models.image.toll.beta_search.BetaSearch` callback chooses with
+    the criterion and rule every surface uses (``beta`` then holds the choice,
+    ``beta_choice`` its evidence); the module becomes that fixed-β Toll.
 
     Args:
         beta (float | "auto"): Collapse weight β; ``0`` is the plain autoencoder;
@@ -135,8 +137,8 @@ class Toll(AnomalibModule):
         self.image_size = image_size
         self.beta: float | str = check_beta(beta)
         self.beta_grid = check_beta_grid(beta_grid)
-        self.candidates: nn.ModuleList | None = None  # beta="auto": one TollModel per β, until fitting ends
-        self.beta_search: dict[float, float] = {}  # beta="auto": each β's best synthetic validation AUROC
+        self.candidates: NetworkStack | None = None  # beta="auto": one network per β as one model, until fitting ends
+        self.beta_choice: BetaChoice | None = None  # beta="auto", once fitted: the choice and its evidence
         self.norm = norm
         parse_norm(norm)
         self.latent_dim = None if latent_dim is None else check_positive_int("latent_dim", latent_dim)
@@ -152,25 +154,16 @@ class Toll(AnomalibModule):
         """Whether the network exists (it is built once the input shape is known)."""
         return isinstance(getattr(self, "model", None), TollModel)
 
-    @property
-    def networks(self) -> list[TollModel]:
-        """The networks training: one per β of ``beta_grid`` while ``beta="auto"`` searches, else ``[model]``."""
-        if self.candidates is None:
-            return [self.model]
-        return [network for network in self.candidates if isinstance(network, TollModel)]
-
     def _build(self, input_shape: Sequence[int]) -> None:
         shape = [int(v) for v in input_shape]
         if self.grayscale:
             shape[0] = 1
         betas = self.beta_grid if self.beta == "auto" else (float(self.beta),)
-        networks = [
-            TollModel(shape, beta, self.norm, self.latent_dim, self.hidden_dims, self.sigma, self.grayscale)
-            for beta in betas
-        ]
-        self.model = networks[0]
-        if self.beta == "auto":
-            self.candidates = nn.ModuleList(networks)
+        self.model = TollModel(
+            shape, betas[0], self.norm, self.latent_dim, self.hidden_dims, self.sigma, self.grayscale,
+        )
+        if self.beta == "auto":  # one network per β from the same initial weights, stacked
+            self.candidates = NetworkStack([copy.deepcopy(self.model.network) for _ in betas])
         # saved in checkpoints, so predict/export rebuild the same network
         self.hparams.update(input_shape=shape, grayscale=self.grayscale)
 
@@ -199,9 +192,8 @@ class Toll(AnomalibModule):
         if not self._built and shape is not None:
             self.grayscale = bool(hparams.get("grayscale", self.grayscale))
             self._build(shape)
-        if self.candidates is not None:  # written while beta="auto" was searching: the leader scores
-            leader = float(hparams.get("beta_leader", self.beta_grid[0]))
-            self.model = self.networks[self.beta_grid.index(leader)]
+        if self.candidates is not None:  # written while beta="auto" was searching: the leader's weights score
+            self.model.beta = float(hparams.get("beta_leader", self.beta_grid[0]))
         super().on_load_checkpoint(checkpoint)
 
     def configure_callbacks(self) -> list[Callback]:
@@ -211,17 +203,28 @@ class Toll(AnomalibModule):
         return [*callbacks, BetaSearch()] if self.beta == "auto" else callbacks
 
     def lead(self, index: int) -> None:
-        """``beta="auto"``: the network of ``beta_grid[index]`` scores until the search ends."""
-        self.model = self.networks[index]
+        """``beta="auto"``: ``beta_grid[index]``'s network scores (validation, checkpoints) until the search ends."""
+        assert self.candidates is not None
+        self.model.network.load_state_dict(self.candidates.state(index))
+        self.model.beta = self.beta_grid[index]
         self.hparams.update(beta_leader=self.beta_grid[index])
 
-    def keep(self, index: int, state: dict[str, torch.Tensor], beta_search: dict[float, float]) -> None:
+    def inputs(self, images: torch.Tensor) -> torch.Tensor:
+        """The images as the networks see them (the first channel of gray data)."""
+        return self.model.inputs(images)
+
+    def keep(self, index: int, state: dict[str, torch.Tensor], choice: BetaChoice) -> None:
         """``beta="auto"`` is over: become the fixed-β Toll of ``beta_grid[index]`` with the weights ``state``."""
-        network = self.networks[index]
-        network.load_state_dict(state)
-        self.beta, self.beta_search, self.model, self.candidates = self.beta_grid[index], beta_search, network, None
+        self.model.network.load_state_dict(state)
+        self.beta, self.beta_choice, self.candidates = self.beta_grid[index], choice, None
+        self.model.beta = self.beta
         self.hparams.update(beta=self.beta)
         self.hparams.pop("beta_leader", None)
+
+    @property
+    def beta_search(self) -> dict[float, float]:
+        """``beta="auto"`` once fitted: each β's best synthetic validation AUROC (NaN: diverged); else empty."""
+        return {} if self.beta_choice is None else self.beta_choice.values
 
     def on_fit_end(self) -> None:
         """Keep the weights a monitoring ``ModelCheckpoint`` selected (the paper's best on validation).
@@ -233,7 +236,7 @@ class Toll(AnomalibModule):
         """
         callback = self.trainer.checkpoint_callback if self.trainer is not None else None
         best = getattr(callback, "best_model_path", "") if getattr(callback, "monitor", None) else ""
-        if best and Path(best).is_file() and not self.beta_search:
+        if best and Path(best).is_file() and self.beta_choice is None:
             state = torch.load(best, map_location=self.device, weights_only=False)["state_dict"]
             self.load_state_dict(state)
 
@@ -269,7 +272,8 @@ class Toll(AnomalibModule):
         if not self._built:
             msg = "Toll has no network yet: pass input_shape=(C, H, W) or train with a datamodule."
             raise RuntimeError(msg)
-        return torch.optim.Adam([p for network in self.networks for p in network.parameters()], lr=self.lr)
+        trained = self.candidates if self.candidates is not None else self.model
+        return torch.optim.Adam(trained.parameters(), lr=self.lr)
 
     def training_step(self, batch: Batch, *args, **kwargs) -> STEP_OUTPUT:
         """One step on the Toll loss (batch mean of the score); ``beta="auto"``: every β's network on the batch.
@@ -278,9 +282,13 @@ class Toll(AnomalibModule):
         """
         del args, kwargs  # unused
         images = _images(batch)
-        networks = self.networks
-        loss = torch.stack([network.loss(images) for network in networks]).sum()
-        self.log("train_loss", loss.detach() / len(networks), on_step=True, on_epoch=False, prog_bar=True, logger=True)
+        if self.candidates is None:
+            loss = self.model.loss(images)
+        else:
+            scores = stack_scores(self.candidates, self.inputs(images), self.beta_grid, shared=True, norm=self.norm)
+            loss = scores.mean(1).sum()
+        size = 1 if self.candidates is None else self.candidates.size
+        self.log("train_loss", loss.detach() / size, on_step=True, on_epoch=False, prog_bar=True, logger=True)
         return {"loss": loss}
 
     def validation_step(self, batch: Batch, *args, **kwargs) -> STEP_OUTPUT:

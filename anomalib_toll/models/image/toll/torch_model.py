@@ -57,12 +57,13 @@ class TollModel(nn.Module):
         self.sigma = sigma
         self.network = build_autoencoder(input_shape, latent_dim=latent_dim, hidden_dims=hidden_dims)
 
-    def _input(self, images: Tensor) -> Tensor:
+    def inputs(self, images: Tensor) -> Tensor:
+        """The images as the network sees them (the first channel for gray data, channels_last for conv nets)."""
         return prepare_input(self.network, images[:, :1] if self.grayscale else images)
 
     def forward(self, images: Tensor) -> tuple[Tensor, Tensor] | InferenceBatch:
         """``(x_hat, z)`` in training; the score and anomaly map in eval mode."""
-        images = self._input(images)
+        images = self.inputs(images)
         x_hat, z = self.network(images)
         if self.training:
             return x_hat, z
@@ -71,7 +72,7 @@ class TollModel(nn.Module):
 
     def scores(self, images: Tensor) -> Tensor:
         """Per-image Toll scores in the current mode, without anomaly maps: the core's one Toll step."""
-        return toll_batch_scores(self.network, self._input(images), beta=self.beta, norm=self.norm)
+        return toll_batch_scores(self.network, self.inputs(images), beta=self.beta, norm=self.norm)
 
     def loss(self, images: Tensor) -> Tensor:
         """The Toll training loss of a batch (Lightning handles precision)."""

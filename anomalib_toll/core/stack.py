@@ -1,0 +1,108 @@
+# Copyright (C) 2026 anomalib-toll contributors
+# SPDX-License-Identifier: Apache-2.0
+"""K networks of one architecture as one model: stacked weights and one vectorised forward.
+
+``beta="auto"`` trains one network per β, and a grid of seeds one per seed. Trained one
+after another they cost K fits; stacked (``torch.func.stack_module_state``) and run
+through ``torch.vmap`` they run as one model whose every operator works on K networks at
+once, while each network keeps its own weights, BatchNorm statistics and (in the
+training loop) its own batches. A single network is a stack of one through the same
+operators, so a network trained in a grid and alone with the same seed get the same
+weights (``tests/core/test_stack.py`` states the tolerance).
+
+Example:
+    >>> import torch
+    >>> from anomalib_toll.core import build_autoencoder
+    >>> nets = [build_autoencoder((6,), hidden_dims=(8,), latent_dim=2) for _ in range(3)]
+    >>> stack = NetworkStack(nets).eval()
+    >>> x_hat, z = stack(torch.randn(4, 6), shared=True)  # the same rows through every network
+    >>> tuple(x_hat.shape), tuple(z.shape)
+    ((3, 4, 6), (3, 4, 2))
+    >>> torch.allclose(stack.network(1)(torch.ones(2, 6))[0], nets[1].eval()(torch.ones(2, 6))[0])
+    True
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import TYPE_CHECKING
+
+import torch
+from torch import Tensor, nn
+from torch.func import functional_call, stack_module_state
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+
+class NetworkStack(nn.Module):
+    """K networks of one architecture, trained and scored as one model.
+
+    Args:
+        networks: The networks (same class and shapes), each initialised as it should
+            start; their weights are copied into the stack.
+    """
+
+    def __init__(self, networks: Sequence[nn.Module]) -> None:
+        super().__init__()
+        if not networks:
+            msg = "NetworkStack needs at least one network."
+            raise ValueError(msg)
+        self.size = len(networks)
+        self.is_convolutional = bool(getattr(networks[0], "is_convolutional", False))
+        params, buffers = stack_module_state(list(networks))
+        self.param_names, self.buffer_names = list(params), list(buffers)
+        self.stacked_params = nn.ParameterList(nn.Parameter(p) for p in params.values())
+        for i, value in enumerate(buffers.values()):
+            self.register_buffer(f"stacked_buffer_{i}", value)
+        # not registered (a list hides them): the architecture to call, and one to copy for export
+        self._template = [copy.deepcopy(networks[0])]
+        self._skeleton = [copy.deepcopy(networks[0]).to("meta")]
+
+    def train(self, mode: bool = True) -> NetworkStack:
+        """Set training mode; the skeleton the stacked weights run through follows (BatchNorm reads it)."""
+        super().train(mode)
+        self._skeleton[0].train(mode)
+        return self
+
+    def _weights(self) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
+        params = dict(zip(self.param_names, self.stacked_params, strict=True))
+        buffers = {name: getattr(self, f"stacked_buffer_{i}") for i, name in enumerate(self.buffer_names)}
+        return params, buffers
+
+    def forward(self, x: Tensor, shared: bool = False) -> tuple[Tensor, Tensor]:
+        """``(x_hat, z)`` of every network, each with a leading dimension of K.
+
+        Args:
+            x: ``(K, B, ...)``, network k's own rows in ``x[k]``; or ``(B, ...)`` with ``shared``.
+            shared: Send the same rows through every network (scoring, validation). Defaults to ``False``.
+        """
+        skeleton = self._skeleton[0]
+
+        def one(params: dict[str, Tensor], buffers: dict[str, Tensor], rows: Tensor) -> tuple[Tensor, Tensor]:
+            return functional_call(skeleton, (params, buffers), (rows,))
+
+        params, buffers = self._weights()
+        return torch.vmap(one, in_dims=(0, 0, None if shared else 0))(params, buffers, x)
+
+    def state(self, k: int) -> dict[str, Tensor]:
+        """Network k's weights as its own ``state_dict`` (cloned: a checkpoint)."""
+        params, buffers = self._weights()
+        return {name: value[k].detach().clone() for name, value in {**params, **buffers}.items()}
+
+    @torch.no_grad()
+    def load_state(self, k: int, state: dict[str, Tensor]) -> None:
+        """Put a ``state_dict`` of one network (e.g. a checkpoint of :meth:`state`) into slot k."""
+        params, buffers = self._weights()
+        for name, value in {**params, **buffers}.items():
+            value[k].copy_(state[name])
+
+    def network(self, k: int) -> nn.Module:
+        """Network k as a module of its own (a copy), on the stack's device and in its mode."""
+        device = self.stacked_params[0].device
+        network = copy.deepcopy(self._template[0]).to(device)
+        network.load_state_dict(self.state(k))
+        return network.train(self.training)
+
+
+__all__ = ["NetworkStack"]
