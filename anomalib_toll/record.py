@@ -60,6 +60,7 @@ class Row:
     error: str = ""  # a failed cell: its error (value and auroc NaN); such rows are reported, never stored
     family: str = ""  # the group the data set belongs to, where there are groups (ADBench: classical, cv_vit, ...)
     threads: int = 0  # torch's threads at fit time (``torch.get_num_threads()``): results depend on it; 0: not recorded
+    chosen_beta: float | None = None  # beta="auto": the β it chose (None: not an auto cell)
 
     def as_dict(self) -> dict[str, Any]:
         """Plain values, for JSON and CSV."""

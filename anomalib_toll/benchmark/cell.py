@@ -147,7 +147,7 @@ def run_cell(cell: Cell) -> tuple[Row, Scores | None]:
         data_digest=split.digest, iterations=budget.iterations if runner.uses_budget else 0,
         batch_size=int(budget.batch_size or 0) if runner.uses_budget else 0,
         eval_every=budget.eval_every if runner.uses_budget else 0, precision=runner.precision_used,
-        device=runner.device_used, threads=torch.get_num_threads(),
+        device=runner.device_used, threads=torch.get_num_threads(), chosen_beta=runner.chosen_beta,
         n_test_normal=int((split.y_test == 0).sum()), n_test_anomalous=int((split.y_test == 1).sum()),
         input_shape="x".join(map(str, split.x_test.shape[1:])), versions=library_versions(),
         training=runner.training,

@@ -210,19 +210,19 @@ def choose_beta(scores: Mapping[float, np.ndarray | None]) -> BetaChoice:
     return BetaChoice(beta=chosen, values=values, gains=gains, reference=reference, pairs=n)
 
 
-def describe_choice(who: str, choice: BetaChoice, seconds: float, how: str = "") -> str:
+def describe_choice(who: str, choice: BetaChoice, seconds: float) -> str:
     """The one line that reports a choice: the β kept and why, each β's synthetic AUROC (%), what the search cost.
 
     Example:
         >>> choice = BetaChoice(10.0, {0.0: 0.81, 10.0: 0.9}, {0.0: float("nan"), 10.0: 0.05}, 0.0, 200)
         >>> describe_choice("Toll", choice, 12.3)
-        "Toll beta='auto' chose beta=10: its gain over beta=0 is at least 5.0 points (synthetic validation AUROC % per beta: 0: 81.0, 10: 90.0; 200 held-out rows); 2 networks trained in 12.3 s"
+        "Toll beta='auto' chose beta=10: its gain over beta=0 is at least 5.0 points (synthetic validation AUROC % per beta: 0: 81.0, 10: 90.0; 200 held-out rows); 2 networks trained as one stacked model in 12.3 s"
     """  # noqa: E501 - a doctest's output is one line
     tried = ", ".join(f"{b:g}: {100 * v:.1f}" for b, v in choice.values.items())
     return (
         f"{who} beta='auto' chose beta={choice.beta:g}: {choice.reason} (synthetic validation AUROC % per beta: "
-        f"{tried}; {choice.pairs} held-out rows); {len(choice.values)} networks trained in {seconds:.1f} s"
-        f"{f' {how}' if how else ''}"
+        f"{tried}; {choice.pairs} held-out rows); {len(choice.values)} networks trained as one stacked model "
+        f"in {seconds:.1f} s"
     )
 
 

@@ -208,7 +208,7 @@ def fit_rows(
         msg = f"{who} {err} Lower the learning rate or pass a fixed beta."
         raise ValueError(msg) from err
     if progress:
-        print(describe_choice(who, choice, fitted.seconds, "as one stacked model"), file=sys.stderr)  # PyOD prints
+        print(describe_choice(who, choice, fitted.seconds), file=sys.stderr)  # PyOD prints
     k = grid.index(choice.beta)
     model = cast("TollAutoencoder", stack.network(k))
     return RowsFit(model=model, beta=choice.beta, fit=fitted.results[k], choice=choice)

@@ -176,6 +176,8 @@ def summary_markdown(
         parts += ["", heading, "", rank_table(rows, fields, headings)]
         parts += ["", comparison_markdown(compare(rows), metric.upper(), class_label)]
     labels = class_labels(rows, class_names)
+    settings = sorted({f"{r.model}: `{r.settings}`" for r in rows if r.settings})  # failed models' too
+    parts += chosen_beta_lines(rows, labels, class_label)
     if failures:
         parts += ["", "## Failed cells (rerun the same command to retry them)", ""]
         parts += [f"- {r.model}, {class_label} {labels[r.normal_class]}, seed {r.seed}: {r.error}" for r in failures]
@@ -188,7 +190,6 @@ def summary_markdown(
         parts += ["", "## Test data", "", header, "|---|---|---|---|"]
         parts += [f"| {labels[k]} | {n} | {a} | {shape.replace('x', ' × ')} |" for k, n, a, shape in counts]
     notes = sorted({f"{r.model}: {r.note}" for r in rows if r.note})
-    settings = sorted({f"{r.model}: `{r.settings}`" for r in rows})
     seconds = defaultdict(list)
     for r in rows:
         seconds[r.model].append(r.fit_seconds)
@@ -197,6 +198,29 @@ def summary_markdown(
     if notes:
         parts += ["", "## Notes", "", *[f"- {n}" for n in notes]]
     return "\n".join(parts) + "\n"
+
+
+def chosen_beta_lines(rows: Sequence[Row], labels: dict[int, str], class_label: str) -> list[str]:
+    """How often each β was chosen by every ``beta="auto"`` model, per data set (class): the default's record.
+
+    Example:
+        >>> from anomalib_toll.record import Row
+        >>> row = Row("digits", 3, 0, "toll_auto", "paper", "auroc", 0.9, 0.9, 1.0, 0.1, 1.0, "", "", chosen_beta=0.0)
+        >>> chosen_beta_lines([row, row], {3: "3"}, "normal class")[-1]
+        '| 3 | toll_auto | 0 ×2 |'
+    """
+    chosen: dict[tuple[int, str], list[float]] = defaultdict(list)
+    for r in rows:
+        if r.chosen_beta is not None and not r.error:
+            chosen[r.normal_class, r.model].append(r.chosen_beta)
+    if not chosen:
+        return []
+    heading = "## β chosen by `beta='auto'` (seeds per β)"
+    lines = ["", heading, "", f"| {class_label} | model | chosen |", "|---|---|---|"]
+    for (k, model), betas in sorted(chosen.items()):
+        counts = ", ".join(f"{b:g} ×{betas.count(b)}" for b in sorted(set(betas)))
+        lines.append(f"| {labels[k]} | {model} | {counts} |")
+    return lines
 
 
 def machine_lines(rows: Sequence[Row]) -> list[str]:

@@ -39,6 +39,7 @@ class Runner(ABC):
     device_used: str = "cpu"
     show_progress: bool = False  # a bar over training steps, where the adapter has one
     training: str = ""  # what the last fit did, where the adapter logs it (FITYMI: epochs, fakes, loss terms)
+    chosen_beta: float | None = None  # beta="auto": the β the last fit chose (recorded in every auto cell)
 
     @abstractmethod
     def fit(self, split: OneClassSplit, seed: int, budget: Budget) -> Runner:

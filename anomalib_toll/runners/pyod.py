@@ -33,6 +33,7 @@ import numpy as np
 
 from anomalib_toll.data.preprocessing import row_standardized
 from anomalib_toll.data.registry import DATASETS
+from anomalib_toll.protocol.beta import BetaChoice, describe_choice
 from anomalib_toll.runners.base import Runner
 
 if TYPE_CHECKING:
@@ -125,6 +126,10 @@ class PyODRunner(Runner):
         detector.fit(self._rows(split.x_train))
         self.detector = detector
         self.device_used = str(getattr(detector, "device_", "cpu"))
+        choice = getattr(detector, "beta_choice_", None)  # TollDetector(beta="auto"): say what it chose
+        if isinstance(choice, BetaChoice):
+            self.note = describe_choice(self.name, choice, detector.fit_result_.seconds)
+            self.chosen_beta = choice.beta
         return self
 
     def score(self, x: np.ndarray) -> np.ndarray:

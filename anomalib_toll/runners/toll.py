@@ -69,7 +69,8 @@ class TollRunner(Runner):
         self.precision_used, self.device_used = str(self.trained.settings.precision), str(self.trained.device)
         trained = self.trained
         if trained.beta_choice is not None:
-            self.note = describe_choice(self.name, trained.beta_choice, trained.fit.seconds, "as one stacked model")
+            self.note = describe_choice(self.name, trained.beta_choice, trained.fit.seconds)
+            self.chosen_beta = trained.beta
         return self
 
     def criterion_scores(self, x: np.ndarray) -> dict[str, tuple[int, np.ndarray]]:

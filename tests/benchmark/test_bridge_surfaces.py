@@ -7,6 +7,7 @@ from anomalib_toll.benchmark import run_benchmark
 from anomalib_toll.data import get_dataset
 from anomalib_toll.detector import TollDetector
 from anomalib_toll.protocol import Budget, make_split
+from anomalib_toll.report import summary_markdown
 from anomalib_toll.runners import PyODRunner, TollRunner, make_runner
 from tests.data.writers import write_tables
 
@@ -44,6 +45,24 @@ def test_toll_and_the_class_path_of_tolldetector_give_the_same_scores(tmp_path):
     assert [r.model for r in rows] == ["toll", "tolldetector"]
     assert rows[0].value == rows[1].value
     assert rows[0].aupr == rows[1].aupr
+
+
+def test_every_auto_cell_records_its_choice_and_the_summary_counts_them(tmp_path):
+    """Table cells of ``toll_auto`` (TollDetector) carry the chosen β and the line saying why; fixed β cells none."""
+    root = write_tables(tmp_path / "tables")
+    out = tmp_path / "out"
+    rows = run_benchmark("tabular", ["toll_auto", "toll_beta0"], out, data_root=str(root), classes=[1], seeds=(0, 1),
+                         budget=TINY, progress=False)
+    auto = [r for r in rows if r.model == "toll_auto"]
+    assert len(auto) == 2
+    assert all(r.chosen_beta in {0.0, 1.0, 10.0, 100.0, 1000.0} for r in auto)
+    assert all(f"chose beta={r.chosen_beta:g}:" in r.note for r in auto)
+    assert all(r.chosen_beta is None for r in rows if r.model == "toll_beta0")
+    summary = summary_markdown(rows, "tables")
+    assert "## β chosen by `beta='auto'`" in summary
+    chosen = [r.chosen_beta for r in auto]
+    counts = ", ".join(f"{b:g} ×{chosen.count(b)}" for b in sorted(set(chosen)))
+    assert f"| toll_auto | {counts} |" in summary
 
 
 def test_a_users_detector_runs_in_the_grid(tmp_path):

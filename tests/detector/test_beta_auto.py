@@ -100,7 +100,7 @@ def test_verbose_auto_prints_the_choice_and_its_cost(rows: np.ndarray, capsys: p
     TollDetector(beta="auto", beta_grid=GRID, epoch_num=1, batch_size=64, verbose=1).fit(rows)
     err = capsys.readouterr().err
     assert "beta='auto' chose beta=" in err
-    assert "3 networks trained in" in err
+    assert "3 networks trained as one stacked model in" in err
 
 
 @pytest.mark.parametrize(

@@ -128,7 +128,7 @@ class BetaSearch(Callback):
         choice = choose_beta(dict(zip(module.beta_grid, self.scores, strict=True)))
         chosen = module.beta_grid.index(choice.beta)
         module.keep(chosen, self.states[chosen], choice)
-        rank_zero_info(describe_choice("Toll", choice, time.perf_counter() - self.start, "as one stacked model"))
+        rank_zero_info(describe_choice("Toll", choice, time.perf_counter() - self.start))
         callback = trainer.checkpoint_callback
         for path in {getattr(callback, "best_model_path", ""), getattr(callback, "last_model_path", "")}:
             if path and Path(path).is_file():
