@@ -87,3 +87,38 @@ def loaded_after(statement: str) -> set[str]:
 )
 def test_cheap_imports_stay_cheap(statement, absent):
     assert not loaded_after(statement) & absent
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def module_imports(path: Path, modules: set[str]) -> set[str]:
+    """The package's modules ``path`` imports anywhere: at the top, in functions, under ``TYPE_CHECKING``."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            submodules = {f"{node.module}.{alias.name}" for alias in node.names} & modules
+            found |= submodules or {node.module}  # ``from pkg import module`` ties to the module, not to pkg
+    return found & modules
+
+
+def test_no_import_circles_not_even_through_imports_inside_functions():
+    """A circle hidden by an import inside a function still ties two modules together: there are none."""
+    paths = {module_name(p): p for p in PACKAGE.rglob("*.py")}
+    graph = {name: module_imports(path, set(paths)) - {name} for name, path in paths.items()}
+    circles = []
+    for start in graph:  # a path back to ``start`` through its imports is a circle
+        stack, seen = [(start, [start])], set()
+        while stack:
+            node, trail = stack.pop()
+            for nxt in graph[node]:
+                if nxt == start:
+                    circles.append(" -> ".join([*trail, start]))
+                elif nxt not in seen:
+                    seen.add(nxt)
+                    stack.append((nxt, [*trail, nxt]))
+    assert not circles, "\n".join(sorted(circles)[:20])

@@ -32,8 +32,8 @@ from anomalib_toll.core import score_in_batches
 from anomalib_toll.core.checks import check_positive_int
 from anomalib_toll.core.training import batches_per_epoch, check_precision, score_batch_size, toll_batch_scores
 from anomalib_toll.detector import checks
+from anomalib_toll.detector.fit import beta_for_rows, default_hidden_dims, fit_rows, hold_out
 from anomalib_toll.protocol.beta import BETA_GRID
-from anomalib_toll.protocol.fit import beta_for_rows, default_hidden_dims, fit_rows, hold_out
 
 if TYPE_CHECKING:
     from collections.abc import Generator, Sequence
@@ -49,7 +49,7 @@ class TollDetector(BaseDetector):
 
     The anomaly score of a row is ``‖x̂ - x‖₂ + β‖z‖ₚ``, the quantity the network was
     trained to keep small on (mostly) normal rows. The network is trained by
-    :func:`anomalib_toll.protocol.fit.fit_rows`; rows held out from training
+    :func:`anomalib_toll.detector.fit.fit_rows`; rows held out from training
     (``validation_fraction``) put ``threshold_`` on the scale of unseen rows, so
     ``predict`` flags about ``contamination`` of new rows. See :cite:`ghafourian2024toll`.
 
@@ -77,7 +77,7 @@ class TollDetector(BaseDetector):
 
     hidden_dims : sequence of int, optional (default=None)
         Widths (each ≥ 1) of the encoder's hidden layers, mirrored in the decoder; ``None``
-        sizes them from the features (:func:`anomalib_toll.protocol.fit.default_hidden_dims`).
+        sizes them from the features (:func:`anomalib_toll.detector.fit.default_hidden_dims`).
 
     contamination : float in (0., 0.5], optional (default=0.1)
         The amount of contamination of the data set, i.e. the proportion of outliers in

@@ -8,7 +8,9 @@ standardised with the training rows' mean and std by the one row standardisation
 (:func:`anomalib_toll.data.preprocessing.row_standardized`), unless the data set's own
 preprocessing is that already (``tabular``): Arrhythmia's raw ECG attributes span five
 orders of magnitude, and kernel and distance models (OCSVM, KDE) are meaningless on raw
-scales. Images are already normalised by the protocol and are passed as they are.
+scales. That is the rows' only standardisation: detectors that would standardise again
+(``TollDetector``, PyOD's ``AutoEncoder``: ``preprocessing``) get ``preprocessing=False``.
+Images are already normalised by the protocol and are passed as they are.
 
 Deep PyOD models get epochs from the budget so that they see about as many samples as
 Toll does (``iterations × batch_size``), capped to keep CPU runs short; seeds go to
@@ -107,6 +109,8 @@ class PyODRunner(Runner):
             params.setdefault("epoch_num", int(np.clip(epochs, 1, MAX_EPOCHS)))
         if "verbose" in accepted:
             params.setdefault("verbose", 0)
+        if "preprocessing" in accepted and split.x_train.ndim == 2:  # table rows arrive standardised: once
+            params.setdefault("preprocessing", False)
         if "n_features" in accepted:  # DeepSVDD needs the input width
             params.setdefault("n_features", int(np.prod(split.x_train.shape[1:])))
         return params

@@ -82,3 +82,14 @@ def test_rows_are_standardised_once_for_pyod_models():
     np.testing.assert_allclose(runner._rows(x).std(axis=0), 1.0, rtol=1e-4)
     standardised = type(split)("tabular", 0, x, x[:5], np.zeros(5), x[:5], np.zeros(5), "auroc")
     assert make_runner("iforest").fit(standardised, 0, TINY).scaler is None
+
+
+@pytest.mark.parametrize("dataset", ["tabular", "arrhythmia"])
+def test_detectors_that_standardise_do_not_standardise_the_bridges_rows_again(dataset):
+    """The rows are standardised once (by the data set or the runner); TollDetector's own scaler stays off."""
+    rng = np.random.default_rng(0)
+    x = (rng.normal(size=(60, 3)) * np.array([1.0, 1e4, 1e-3])).astype(np.float32)
+    split = type(make_split("digits", 0))(dataset, 0, x, x[:5], np.zeros(5), x[:5], np.zeros(5), "auroc")
+    runner = PyODRunner("anomalib_toll.TollDetector", beta=0.0, epoch_num=1, verbose=0).fit(split, 0, TINY)
+    assert runner.detector.preprocessing is False
+    assert runner.detector.scaler_ is None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import anomalib_toll.protocol.fit as fit_module
+import anomalib_toll.detector.fit as fit_module
 from anomalib_toll import TollDetector
 from anomalib_toll.core import TrainingDivergedError
 

@@ -4,7 +4,7 @@
 
 The array-level fit under :class:`~anomalib_toll.detector.TollDetector` (which adds the
 checks, the scaler and the threshold): the rows arrive standardised, the held-out rows
-are what ``beta="auto"`` makes its synthetic anomalies from (:mod:`.beta`).
+are what ``beta="auto"`` makes its synthetic anomalies from (:mod:`anomalib_toll.protocol.beta`).
 
 Example:
     >>> import numpy as np
