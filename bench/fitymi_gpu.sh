@@ -17,7 +17,7 @@ else
 fi
 nvidia-smi -L 2>&1 | tee "$OUT_DIR/log.txt"
 start=$SECONDS
-"$PY" bench/fitymi_collapse_scale.py --model vit_b16 --device cuda --steps "${STEPS:-400}" --log_every 20 \
+"$PY" -m studies.fitymi_collapse_scale.measure --model vit_b16 --device cuda --steps "${STEPS:-400}" --log_every 20 \
     --fakes cutpaste --train_weights 0 0.03 0.1 0.3 1 2>>"$OUT_DIR/log.txt" | tee "$OUT_DIR/scale_vit_b16.jsonl"
 echo "scale: $((SECONDS - start)) s" | tee -a "$OUT_DIR/log.txt"
 start=$SECONDS

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """KNN and IForest on the splits of :mod:`studies.beta_without_labels.tables` (same seeds, 70/30, standardisation).
 
+Usage:
     python -m studies.beta_without_labels.baselines --data /path/adbench/Classical /path/adbench/CV_by_ViT --seeds 0 1 2
 """
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -109,7 +110,7 @@ def main(argv: list[str] | None = None) -> None:
             seconds = time.perf_counter() - start
             states = {name: checkpoint.state for name, checkpoint in trained.fit.checkpoints.items()}
             sets = {"test": split.x_test, "held": normal} | {f"syn_{k}": v for k, v in synthetic.items()}
-            record = {"y_test": split.y_test, "seconds": np.array(seconds)}
+            record: dict[str, Any] = {"y_test": split.y_test, "seconds": np.array(seconds)}
             record |= score_checkpoints(trained.model, states, trained.settings.precision, sets)
             np.savez(target, **record)
             torch.save(states, target.with_suffix(".pt"))
@@ -123,7 +124,7 @@ def score_checkpoints(
     sets: dict[str, np.ndarray],
 ) -> dict[str, np.ndarray]:
     """``{checkpoint}__{set}`` -> the set's score parts under that checkpoint."""
-    out = {}
+    out: dict[str, np.ndarray] = {}
     for name, state in states.items():
         model.load_state_dict(state)
         out |= {f"{name}__{set_name}": parts(model, images, precision) for set_name, images in sets.items()}
@@ -132,7 +133,7 @@ def score_checkpoints(
 
 def add_missing_kinds(target: Path, split: OneClassSplit, synthetic: dict[str, np.ndarray]) -> None:
     """Score synthetic kinds added since ``target`` was written, from its saved checkpoints (no retraining)."""
-    stored = dict(np.load(target))
+    stored: dict[str, Any] = dict(np.load(target))
     missing = {f"syn_{k}": v for k, v in synthetic.items() if not any(key.endswith(f"__syn_{k}") for key in stored)}
     if not missing or not target.with_suffix(".pt").exists():
         return
@@ -140,7 +141,7 @@ def add_missing_kinds(target: Path, split: OneClassSplit, synthetic: dict[str, n
     model = build_autoencoder(shape, latent_dim=TollSettings().resolve(split.dataset).latent_dim)
     precision = resolve_precision("auto", shape, model.is_convolutional, torch.device("cpu"))
     states = torch.load(target.with_suffix(".pt"), weights_only=True)
-    np.savez(target, **stored, **score_checkpoints(model, states, precision, missing))
+    np.savez(target, **(stored | score_checkpoints(model, states, precision, missing)))
     print(f"{target.name}: scored {sorted(missing)} from its checkpoints", flush=True)
 
 

@@ -24,15 +24,16 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 from sklearn.mixture import GaussianMixture
 from sklearn.model_selection import train_test_split
 
-from anomalib_toll import TollDetector
 from anomalib_toll.core.loss import collapse_distance, reconstruction_error
 from anomalib_toll.core.training import toll_forward
+from anomalib_toll.detector import TollDetector
 from anomalib_toll.protocol.beta import synthetic_validation
 from anomalib_toll.protocol.synthetic import TABLE_CORRUPTIONS, synthetic_anomalies
 
@@ -134,7 +135,7 @@ def main(argv: list[str] | None = None) -> None:
                 held = np.asarray(standardise(det, fit_rows[det.validation_indices_]), dtype=np.float32)
                 trained_mask = np.ones(len(fit_rows), bool)
                 trained_mask[det.validation_indices_] = False
-                record = {
+                record: dict[str, Any] = {
                     "test": parts(det, standardise(det, x_te)),
                     "y_test": y_te,
                     "held": parts(det, held),
