@@ -143,7 +143,6 @@ def fit_grid(
     precision: str = "32",
     optimizer: Callable[..., torch.optim.Optimizer] | None = None,
     progress: bool | str = False,
-    compile_model: bool = False,
 ) -> GridFit:
     """Train every network of ``stack`` on the rows of ``x`` with its own β; keep each one's best checkpoints.
 
@@ -167,8 +166,6 @@ def fit_grid(
         optimizer: Optimizer factory called with ``(params, lr=lr)``; ``None`` is Adam, fused
             on CPU/CUDA (one kernel for all parameters). Defaults to ``None``.
         progress: Show a progress bar (a string becomes its label). Defaults to ``False``.
-        compile_model: Train through ``torch.compile(stack)`` (opt-in: it pays back only on long
-            runs; ``bench/throughput.py --compile`` measures it). Defaults to ``False``.
 
     Returns:
         One :class:`FitResult` per network, and the networks that diverged (left with their last weights).
@@ -191,13 +188,12 @@ def fit_grid(
     alive = torch.ones(stack.size, dtype=torch.bool, device=device)
     losses: list[Tensor] = []  # (K,) per step, kept on the device: no sync per step
     start = time.perf_counter()
-    forward = cast("NetworkStack", torch.compile(stack)) if compile_model else stack
     bar = tqdm(total=steps, desc=progress if isinstance(progress, str) else "Toll", disable=not progress, leave=False)
     stack.train()
     for step in range(1, steps + 1):
         idx = torch.stack([next(draw) for draw in draws]).to(x.device)
         per_network = stack_scores(
-            forward, x[idx], beta, shared=False, norm=norm, weighting=weighting, precision=precision,
+            stack, x[idx], beta, shared=False, norm=norm, weighting=weighting, precision=precision,
         ).mean(1)
         loss = torch.where(alive, per_network, 0.0).sum()
         opt.zero_grad(set_to_none=True)
@@ -281,18 +277,18 @@ def fit_toll(
     Args are :func:`fit_grid`'s for one network; ``validate`` maps the model (in eval mode)
     to a value or a dict of values (one per criterion), and the model ends holding the
     best weights of ``select`` (the first criterion) or, without ``validate``, its last.
-    The model is trained as a stack of one, through the operators of any grid, so it gets
-    the weights the same network gets in a grid with the same seed and batches.
+    The model trains in place (a stack of one holds the module itself); ``compile_model``
+    trains it through ``torch.compile(model)`` (opt-in: it pays back only on long runs;
+    ``bench/throughput.py --compile`` measures it).
 
     Raises:
         TrainingDivergedError: the loss became NaN or infinite (the message names the step and the fix).
     """
-    stack = NetworkStack([model])
+    stack = NetworkStack([cast("nn.Module", torch.compile(model)) if compile_model else model])
 
     def validate_one(_stack: NetworkStack) -> dict[str, np.ndarray]:
         assert validate is not None
-        model.load_state_dict(stack.state(0))
-        values = validate(model.eval())
+        values = validate(model)
         values = values if isinstance(values, dict) else {"value": values}
         return {name: np.array([float(value)]) for name, value in values.items()}
 
@@ -300,10 +296,8 @@ def fit_toll(
         stack, x, betas=(beta,), generators=(generator if generator is not None else torch.Generator().manual_seed(0),),
         steps=steps, batch_size=batch_size, norm=norm, weighting=weighting, lr=lr, eval_every=eval_every,
         validate=validate_one if validate is not None else None, select=select, sampling=sampling,
-        precision=precision, optimizer=optimizer, progress=progress, compile_model=compile_model,
+        precision=precision, optimizer=optimizer, progress=progress,
     )
-    model.load_state_dict(stack.state(0))
-    model.eval()
     if grid.failures:
         raise grid.failures[0]
     return grid.results[0]

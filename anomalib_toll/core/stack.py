@@ -6,9 +6,9 @@
 after another they cost K fits; stacked (``torch.func.stack_module_state``) and run
 through ``torch.vmap`` they run as one model whose every operator works on K networks at
 once, while each network keeps its own weights, BatchNorm statistics and (in the
-training loop) its own batches. A single network is a stack of one through the same
-operators, so a network trained in a grid and alone with the same seed get the same
-weights (``tests/core/test_stack.py`` states the tolerance).
+training loop) its own batches. A stack of one calls its module directly, so a fixed β
+pays nothing for the mechanism; a network trained in a grid and alone with the same seed
+get the same weights up to rounding (``tests/core/test_stack.py`` states the tolerance).
 
 Example:
     >>> import torch
@@ -31,6 +31,8 @@ import torch
 from torch import Tensor, nn
 from torch.func import functional_call, stack_module_state
 
+from anomalib_toll.core.training import prepare_input
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -40,7 +42,7 @@ class NetworkStack(nn.Module):
 
     Args:
         networks: The networks (same class and shapes), each initialised as it should
-            start; their weights are copied into the stack.
+            start; their weights are copied into the stack (a stack of one keeps its module).
     """
 
     def __init__(self, networks: Sequence[nn.Module]) -> None:
@@ -50,6 +52,12 @@ class NetworkStack(nn.Module):
             raise ValueError(msg)
         self.size = len(networks)
         self.is_convolutional = bool(getattr(networks[0], "is_convolutional", False))
+        self.single: nn.Module | None = None
+        if self.size == 1:  # the module itself: no vmap overhead for a fixed β
+            self.single = networks[0]
+            if self.is_convolutional:
+                self.single.to(memory_format=torch.channels_last)  # faster on CPU and GPU
+            return
         params, buffers = stack_module_state(list(networks))
         self.param_names, self.buffer_names = list(params), list(buffers)
         self.stacked_params = nn.ParameterList(nn.Parameter(p) for p in params.values())
@@ -62,7 +70,8 @@ class NetworkStack(nn.Module):
     def train(self, mode: bool = True) -> NetworkStack:
         """Set training mode; the skeleton the stacked weights run through follows (BatchNorm reads it)."""
         super().train(mode)
-        self._skeleton[0].train(mode)
+        if self.single is None:
+            self._skeleton[0].train(mode)
         return self
 
     def _weights(self) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
@@ -77,6 +86,9 @@ class NetworkStack(nn.Module):
             x: ``(K, B, ...)``, network k's own rows in ``x[k]``; or ``(B, ...)`` with ``shared``.
             shared: Send the same rows through every network (scoring, validation). Defaults to ``False``.
         """
+        if self.single is not None:
+            x_hat, z = self.single(prepare_input(self.single, x if shared else x[0]))
+            return x_hat.unsqueeze(0), z.unsqueeze(0)
         skeleton = self._skeleton[0]
 
         def one(params: dict[str, Tensor], buffers: dict[str, Tensor], rows: Tensor) -> tuple[Tensor, Tensor]:
@@ -87,18 +99,25 @@ class NetworkStack(nn.Module):
 
     def state(self, k: int) -> dict[str, Tensor]:
         """Network k's weights as its own ``state_dict`` (cloned: a checkpoint)."""
+        if self.single is not None:
+            return {name: value.detach().clone() for name, value in self.single.state_dict().items()}
         params, buffers = self._weights()
         return {name: value[k].detach().clone() for name, value in {**params, **buffers}.items()}
 
     @torch.no_grad()
     def load_state(self, k: int, state: dict[str, Tensor]) -> None:
         """Put a ``state_dict`` of one network (e.g. a checkpoint of :meth:`state`) into slot k."""
+        if self.single is not None:
+            self.single.load_state_dict(state)
+            return
         params, buffers = self._weights()
         for name, value in {**params, **buffers}.items():
             value[k].copy_(state[name])
 
     def network(self, k: int) -> nn.Module:
-        """Network k as a module of its own (a copy), on the stack's device and in its mode."""
+        """Network k as a module of its own (a copy; a stack of one's module itself), on the stack's device."""
+        if self.single is not None:
+            return self.single
         device = self.stacked_params[0].device
         network = copy.deepcopy(self._template[0]).to(device)
         network.load_state_dict(self.state(k))
