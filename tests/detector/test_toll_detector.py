@@ -194,7 +194,7 @@ def test_batched_decision_function_matches_one_shot(fitted: TollDetector, data: 
     [
         (np.array([[1.0, np.nan], [0.0, 1.0]]), "NaN"),
         (np.array([[1.0, np.inf], [0.0, 1.0]]), "infinity"),
-        (np.array([1.0, 2.0, 3.0]), "Expected 2D array"),
+        (np.array([1.0, 2.0, 3.0]), r"X must be a 2-D array \(rows x features\), got shape \(3,\)"),
         (np.empty((0, 3)), "0 sample"),
         (np.array([["a", "b"], ["c", "d"]]), "could not convert|numeric|number"),
     ],
