@@ -58,6 +58,8 @@ def test_smoke_mode_runs_every_section_on_the_cpu_and_ends_with_one_result_line(
     assert values["cell_precision"] == "32"  # digits' 8 x 8 images stay in float32 on any CPU
     assert 70 < float(values["toll_auroc"]) <= 100  # digits, class 8, 20 steps: 95.5 measured
     assert 70 < float(values["beta0_auroc"]) <= 100  # 97.2 measured
+    assert float(values["auto_chose"]) == 0.0  # digits holds out 22 normals: too few to leave β = 0
+    assert float(values["auto_cost_ratio"]) > 0  # the stacked grid's fit beside Toll's, measured
     saved = json.loads((tmp_path / "gpu_check.json").read_text())
     assert saved["toll_auroc"] == pytest.approx(float(values["toll_auroc"]))
     assert (tmp_path / "gpu_tests.log").read_text().count("SKIPPED") > 0
