@@ -30,11 +30,10 @@ from anomalib_toll.core import FitResult, NetworkStack, TollAutoencoder, build_a
 from anomalib_toll.protocol.beta import (
     BETA_GRID,
     BetaChoice,
-    check_beta_grid,
-    choose_beta,
+    betas_to_train,
+    choose_trained_beta,
     describe_choice,
     synthetic_validation,
-    warn_diverged,
 )
 
 if TYPE_CHECKING:
@@ -181,7 +180,7 @@ def fit_rows(
     Raises:
         ValueError: training diverged (for ``"auto"``: for every β).
     """
-    grid = check_beta_grid(beta_grid) if beta == "auto" else (float(beta),)
+    grid = betas_to_train(beta, beta_grid)
     dims = default_hidden_dims(x.shape[1]) if hidden_dims is None else tuple(hidden_dims)
     with torch.random.fork_rng(devices=[]):  # seeded, the caller's RNG untouched
         torch.manual_seed(seed)
@@ -199,14 +198,8 @@ def fit_rows(
         return RowsFit(model=cast("TollAutoencoder", stack.network(0)), beta=grid[0], fit=fitted.results[0])
     rows, _ = synthetic_validation(np.asarray(held_out, dtype=np.float32))
     scores = score_stack(stack, rows, grid, norm=norm, precision=precision, device=torch.device(device))
-    if len(fitted.failures) == len(grid):
-        raise fitted.failures[0]
-    warn_diverged(who, {grid[k]: err for k, err in fitted.failures.items()})
-    try:
-        choice = choose_beta({b: None if k in fitted.failures else scores[k] for k, b in enumerate(grid)})
-    except ValueError as err:
-        msg = f"{who} {err} Lower the learning rate or pass a fixed beta."
-        raise ValueError(msg) from err
+    failures = {grid[k]: err for k, err in fitted.failures.items()}
+    choice = choose_trained_beta(who, dict(zip(grid, scores, strict=True)), failures)
     if progress:
         print(describe_choice(who, choice, fitted.seconds), file=sys.stderr)  # PyOD prints
     k = grid.index(choice.beta)

@@ -75,6 +75,16 @@ def check_beta_grid(beta_grid: object) -> tuple[float, ...]:
     return grid
 
 
+def betas_to_train(beta: float | str, beta_grid: object = BETA_GRID) -> tuple[float, ...]:
+    """The networks a β asks for: every β of the checked ``beta_grid`` for ``"auto"``, else the one β (a grid of one).
+
+    Example:
+        >>> betas_to_train("auto", (0, 10)), betas_to_train(10)
+        ((0.0, 10.0), (10.0,))
+    """
+    return check_beta_grid(beta_grid) if beta == "auto" else (float(beta),)
+
+
 def _in_float32_range(name: str, value: object) -> float:
     number = check_number(name, value, minimum=0.0)
     if number > FLOAT32_MAX:
@@ -226,8 +236,19 @@ def describe_choice(who: str, choice: BetaChoice, seconds: float) -> str:
     )
 
 
-def warn_diverged(who: str, failures: Mapping[float, BaseException]) -> None:
-    """Say which βs of the grid diverged and were left out of the choice (the others still count)."""
+def choose_trained_beta(
+    who: str, scores: Mapping[float, np.ndarray | None], failures: Mapping[float, BaseException],
+) -> BetaChoice:
+    """:func:`choose_beta` over a trained grid, whose βs may have diverged.
+
+    Every β diverged: the first divergence is raised (it names the step and the fix). Some
+    did: a warning names them, and the others are chosen from.
+
+    Raises:
+        ValueError: every β diverged, or none gave finite scores.
+    """
+    if failures and len(failures) == len(scores):
+        raise next(iter(failures.values()))
     if failures:
         warnings.warn(
             f"{who} beta='auto': training diverged for beta={sorted(failures)} (left out of the choice): "
@@ -235,6 +256,11 @@ def warn_diverged(who: str, failures: Mapping[float, BaseException]) -> None:
             UserWarning,
             stacklevel=3,
         )
+    try:
+        return choose_beta({beta: None if beta in failures else s for beta, s in scores.items()})
+    except ValueError as err:
+        msg = f"{who} {err} Lower the learning rate or pass a fixed beta."
+        raise ValueError(msg) from err
 
 
 __all__ = [
@@ -244,11 +270,12 @@ __all__ = [
     "MIN_EVIDENCE_PAIRS",
     "SYNTHETIC_SEED",
     "BetaChoice",
+    "betas_to_train",
     "check_beta",
     "check_beta_grid",
     "choose_beta",
+    "choose_trained_beta",
     "describe_choice",
     "synthetic_auroc",
     "synthetic_validation",
-    "warn_diverged",
 ]

@@ -43,10 +43,9 @@ from anomalib_toll.protocol.beta import (
     BetaChoice,
     check_beta,
     check_beta_grid,
-    choose_beta,
+    choose_trained_beta,
     synthetic_auroc,
     synthetic_validation,
-    warn_diverged,
 )
 from anomalib_toll.protocol.budget import Budget
 from anomalib_toll.protocol.metrics import evaluate
@@ -251,15 +250,8 @@ def train_toll(
                        compare_criteria=True)
     rows, _ = synthetic_validation(split.x_val_normal)
     failed = {run.beta: run.diverged for run in runs if run.diverged is not None}
-    if len(failed) == len(runs):
-        raise failed[runs[0].beta]
-    warn_diverged("Toll", failed)
     scores = {run.beta: None if run.diverged else run.checkpoint_scores(rows)["synthetic"][1] for run in runs}
-    try:
-        choice = choose_beta(scores)
-    except ValueError as err:
-        msg = f"Toll {err} Lower the learning rate or pass a fixed beta."
-        raise ValueError(msg) from err
+    choice = choose_trained_beta("Toll", scores, failed)
     chosen = runs[settings.beta_grid.index(choice.beta)]
     chosen.beta_choice = choice
     chosen.beta_runs = {run.beta: run for run in runs if run.diverged is None} if compare_criteria else None

@@ -51,7 +51,7 @@ from anomalib_toll.models.image.toll.beta_search import BetaSearch
 from anomalib_toll.models.image.toll.torch_model import TollModel
 from anomalib_toll.models.metrics import ScoreAUROC
 from anomalib_toll.models.visualizer import FileImageVisualizer
-from anomalib_toll.protocol.beta import BETA_GRID, BetaChoice, check_beta, check_beta_grid
+from anomalib_toll.protocol.beta import BETA_GRID, BetaChoice, betas_to_train, check_beta, check_beta_grid
 
 
 def _images(batch: Batch) -> torch.Tensor:
@@ -158,7 +158,7 @@ class Toll(AnomalibModule):
         shape = [int(v) for v in input_shape]
         if self.grayscale:
             shape[0] = 1
-        betas = self.beta_grid if self.beta == "auto" else (float(self.beta),)
+        betas = betas_to_train(self.beta, self.beta_grid)
         self.model = TollModel(
             shape, betas[0], self.norm, self.latent_dim, self.hidden_dims, self.sigma, self.grayscale,
         )
