@@ -73,8 +73,11 @@ def profiles(rows: list[Row], data_root: str | None) -> dict[str, dict[str, Any]
     engine = ADEngine()
     out = {}
     for name in dict.fromkeys(r.class_name for r in rows):
-        x, _ = spec.read(data_root, download=False, category=name)
-        out[name] = engine.profile_data(x, data_type="tabular")
+        data = spec.read(data_root, download=False, category=name)
+        if not isinstance(data, tuple):  # an image set: ADEngine's tabular profile does not apply
+            msg = f"dataset {spec.name!r} holds images, not tables: pass the results of a tabular data set."
+            raise TypeError(msg)
+        out[name] = engine.profile_data(data[0], data_type="tabular")
     return out
 
 

@@ -23,12 +23,15 @@ import platform
 import statistics
 import time
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import torch
 
-from anomalib_toll import TollDetector
 from anomalib_toll.data.adbench import adbench_tables, load_adbench
+from anomalib_toll.detector import TollDetector
+
+Beta = float | Literal["auto"]
 
 
 def cpu_name() -> str:
@@ -48,10 +51,10 @@ def normal_training_rows(x: np.ndarray, y: np.ndarray, seed: int = 0) -> np.ndar
     return normal[order[: round(0.7 * len(normal))]]
 
 
-def fit_seconds(rows: np.ndarray, beta: float | str, epoch_num: int) -> float:
+def fit_seconds(rows: np.ndarray, beta: Beta, epoch_num: int) -> float:
     """Wall seconds of one ``TollDetector.fit`` with the detector's defaults but ``beta`` and ``epoch_num``."""
     start = time.perf_counter()
-    TollDetector(beta=beta, epoch_num=epoch_num, n_jobs=1, verbose=0, random_state=0).fit(rows)  # type: ignore[arg-type]
+    TollDetector(beta=beta, epoch_num=epoch_num, n_jobs=1, verbose=0, random_state=0).fit(rows)
     return time.perf_counter() - start
 
 
@@ -60,7 +63,8 @@ def measure(rows: np.ndarray, repeats: int, epoch_num: int) -> tuple[float, floa
     plain: list[float] = []
     auto: list[float] = []
     for repeat in range(repeats):
-        order = ((0.0, plain), ("auto", auto)) if repeat % 2 == 0 else (("auto", auto), (0.0, plain))
+        pair: tuple[tuple[Beta, list[float]], ...] = ((0.0, plain), ("auto", auto))
+        order = pair if repeat % 2 == 0 else pair[::-1]
         for beta, times in order:
             times.append(fit_seconds(rows, beta, epoch_num))
     return statistics.median(plain), statistics.median(auto)

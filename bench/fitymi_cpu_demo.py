@@ -23,7 +23,7 @@ import tempfile
 import time
 
 
-def run(args: argparse.Namespace, collapse_weight: float, seed: int) -> dict:
+def run(args: argparse.Namespace, collapse_weight: float, seed: int) -> dict[str, float]:
     """Train and test one model; the test image AUROC and the wall time."""
     from anomalib.engine import Engine
     from lightning.pytorch import seed_everything
@@ -54,8 +54,15 @@ def run(args: argparse.Namespace, collapse_weight: float, seed: int) -> dict:
     return {"collapse_weight": collapse_weight, "seed": seed, "image_AUROC": round(auroc, 4), "seconds": seconds}
 
 
-def main() -> None:
-    """Run every (collapse weight, seed) pair, print one JSON line each, then the mean per weight."""
+def main(argv: list[str] | None = None) -> list[dict[str, float]]:
+    """Run every (collapse weight, seed) pair, print one JSON line each, then the mean per weight.
+
+    Args:
+        argv: The command line's arguments (``sys.argv[1:]`` when ``None``).
+
+    Returns:
+        The rows printed: one per run, then one mean per collapse weight.
+    """
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--normal_class", type=int, default=0)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
@@ -72,20 +79,23 @@ def main() -> None:
     parser.add_argument("--heads", type=int, default=4)
     parser.add_argument("--frozen_blocks", type=int, default=0, help="a random ViT has nothing worth freezing")
     parser.add_argument("--threads", type=int, default=1)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
     import torch
 
     torch.set_num_threads(args.threads)
-    rows = []
+    rows: list[dict[str, float]] = []
     for seed in args.seeds:
         for weight in args.collapse_weights:
             rows.append(run(args, weight, seed))
             print(json.dumps(rows[-1]), flush=True)
+    means: list[dict[str, float]] = []
     for weight in args.collapse_weights:
         values = [r["image_AUROC"] for r in rows if r["collapse_weight"] == weight]
-        mean = sum(values) / len(values)
-        print(json.dumps({"collapse_weight": weight, "mean_image_AUROC": round(mean, 4), "runs": len(values)}))
+        means.append({"collapse_weight": weight, "mean_image_AUROC": round(sum(values) / len(values), 4),
+                      "runs": len(values)})
+        print(json.dumps(means[-1]))
+    return rows + means
 
 
 if __name__ == "__main__":

@@ -57,6 +57,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import functools
 import importlib.util
 import json
 import logging
@@ -359,15 +360,15 @@ def cell_precision(plan: Plan) -> str:
     return resolve_precision("auto", (1, 28, 28), convolutional=True, device=torch.device(plan.device))
 
 
-def step_timer(warm: int, stop: int, device: str) -> Callback:
-    """A Lightning callback timing training steps ``warm`` to ``stop`` and reading the peak GPU memory then."""
+def step_timer(warm: int, stop: int, device: str, out: dict[str, float]) -> Callback:
+    """A Lightning callback timing training steps ``warm`` to ``stop`` and reading the peak GPU memory then.
+
+    It writes ``out["seconds"]`` and ``out["peak_mib"]`` (the latter on CUDA only) when step ``stop`` starts.
+    """
     import torch
     from lightning.pytorch import Callback
 
     class StepTimer(Callback):
-        seconds: float = float("nan")
-        peak_mib: float = float("nan")
-
         def on_train_batch_start(self, trainer: Trainer, *args: object) -> None:
             del args  # unused
             if trainer.global_step == warm:
@@ -380,9 +381,9 @@ def step_timer(warm: int, stop: int, device: str) -> Callback:
             del args  # unused
             if trainer.global_step == stop:
                 synchronize(device)
-                self.seconds = time.perf_counter() - self.start
+                out["seconds"] = time.perf_counter() - self.start
                 if device == "cuda":
-                    self.peak_mib = torch.cuda.max_memory_allocated() / 2**20
+                    out["peak_mib"] = torch.cuda.max_memory_allocated() / 2**20
 
     return StepTimer()
 
@@ -405,7 +406,8 @@ def fitymi_steps(plan: Plan, root: Path, work: Path, precision: str) -> tuple[fl
         backbone=plan.vit, pre_trained=False, image_size=plan.vit_size, frozen_blocks=plan.vit_frozen,
         backbone_kwargs=plan.vit_kwargs or None, fake_source="cutpaste", evaluator=False, visualizer=False,
     )
-    timer = step_timer(plan.vit_warm, total, plan.device)
+    timed = {"seconds": math.nan, "peak_mib": math.nan}
+    timer = step_timer(plan.vit_warm, total, plan.device, timed)
     engine = Engine(
         default_root_dir=work, accelerator=plan.accelerator, devices=1, logger=False, barebones=True,
         max_steps=total, limit_val_batches=0, num_sanity_val_steps=0, precision=precision, callbacks=[timer],
@@ -413,7 +415,7 @@ def fitymi_steps(plan: Plan, root: Path, work: Path, precision: str) -> tuple[fl
     datamodule = Folder(name="synthetic", root=root, normal_dir="good", abnormal_dir="bad",
                         train_batch_size=FITYMI_NORMALS, eval_batch_size=64, num_workers=0)
     engine.fit(model, datamodule=datamodule)
-    return timer.seconds, timer.peak_mib
+    return timed["seconds"], timed["peak_mib"]
 
 
 def run_fitymi(rec: Recorder, plan: Plan) -> None:
@@ -493,6 +495,10 @@ def run_cells(rec: Recorder, plan: Plan, only: set[str]) -> None:
             splits.append(make_split(plan.dataset, plan.normal_class))
         return splits[0]
 
+    def run_loaded(key: str) -> None:
+        """One cell on the split, loaded when the first cell runs."""
+        run_cell(rec, plan, key, load())
+
     for key in ("toll", "auto", "beta0"):
         if key not in only:
             continue
@@ -505,7 +511,7 @@ def run_cells(rec: Recorder, plan: Plan, only: set[str]) -> None:
             if predicted > left:
                 rec.values[f"{key}_error"] = f"skipped:predicted_{predicted:.0f}s>left_{left:.0f}s"
                 continue
-        rec.section(key, lambda key=key: run_cell(rec, plan, key, load()), left)
+        rec.section(key, functools.partial(run_loaded, key), left)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

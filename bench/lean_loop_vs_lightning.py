@@ -57,19 +57,25 @@ def lean_fit(x: torch.Tensor, steps: int, batch_size: int) -> float:
     return time.perf_counter() - start
 
 
-def main() -> None:
-    """Time both loops, three times each after a warm-up, and print their ratio."""
+def main(argv: list[str] | None = None) -> float:
+    """Time both loops, three times each after a warm-up, and print their ratio; return it.
+
+    Args:
+        argv: The command line's arguments (``sys.argv[1:]`` when ``None``).
+    """
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, default=400)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     x = torch.randn(4000, 274)
-    lightning_fit(x, 10, 100), lean_fit(x, 10, 100)  # warm-up both
+    lightning_fit(x, 10, 100)  # warm-up both
+    lean_fit(x, 10, 100)
     lightning_s = lean_s = 0.0
     for _ in range(3):
         lightning_s += lightning_fit(x, args.steps, 100)
         lean_s += lean_fit(x, args.steps, 100)
     print(f"{args.steps} steps x 3, batch 100, B.3 MLP: lightning {lightning_s:.2f}s, lean loop {lean_s:.2f}s")
     print(f"RESULT lightning_over_lean={lightning_s / lean_s:.2f}")
+    return lightning_s / lean_s
 
 
 if __name__ == "__main__":

@@ -31,12 +31,16 @@ print(json.dumps({"rows": n, "input_mb": X.nbytes / 2**20, "extra_peak_mb": max(
 """
 
 
-def main() -> None:
-    """Measure each size in a fresh interpreter and print the peaks."""
+def main(argv: list[str] | None = None) -> list[dict[str, float]]:
+    """Measure each size in a fresh interpreter and print the peaks; return one row per size.
+
+    Args:
+        argv: The command line's arguments (``sys.argv[1:]`` when ``None``).
+    """
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
-    args = parser.parse_args()
-    rows = []
+    args = parser.parse_args(argv)
+    rows: list[dict[str, float]] = []
     for n in args.sizes:
         # this interpreter on the fixed CHILD program
         out = subprocess.run([sys.executable, "-c", CHILD, str(n)], capture_output=True, text=True, check=True)  # noqa: S603
@@ -44,6 +48,7 @@ def main() -> None:
         row = rows[-1]
         print(f"{n:>9} rows: input {row['input_mb']:8.1f} MB, scoring peak above input {row['extra_peak_mb']:7.1f} MB")
     print("RESULT " + " ".join(f"extra_mb_{r['rows']}={r['extra_peak_mb']:.1f}" for r in rows))
+    return rows
 
 
 if __name__ == "__main__":

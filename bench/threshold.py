@@ -177,15 +177,19 @@ def table(scenario: str, tallies: dict[tuple[str, str], Tally]) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
-    """Parse the flags, run each scenario and print its table."""
+def main(argv: list[str] | None = None) -> dict[str, dict[tuple[str, str], Tally]]:
+    """Parse the flags (``argv``: ``sys.argv[1:]`` when ``None``), run each scenario and print its table.
+
+    Returns:
+        Each scenario's tallies by (data set group, detector name).
+    """
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--seeds", type=int, default=5, help="generate_data seeds 0..N-1 (default 5)")
     parser.add_argument("--data_root", default=None, help="folder holding arrhythmia/ (default $ANOMALIB_TOLL_DATA)")
     parser.add_argument("--before", action="store_true", help="also run the former default (256, 128), no hold-out")
     parser.add_argument("--scenario", nargs="+", default=["clean"], choices=["clean", "contaminated"])
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1: steady timings)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.seeds < 1:
         parser.error(f"--seeds must be >= 1, got {args.seeds}")
     if args.threads < 1:
@@ -193,11 +197,13 @@ def main() -> None:
     import torch
 
     torch.set_num_threads(args.threads)  # small MLPs gain nothing from more; OpenMP waits dominate a busy machine
+    results = {}
     for scenario in args.scenario:
-        tallies = run(scenario, args.seeds, args.data_root, before=args.before)
+        results[scenario] = tallies = run(scenario, args.seeds, args.data_root, before=args.before)
         fitted_on = "the normal training rows" if scenario == "clean" else "every training row, anomalies included"
         print(f"\n### {scenario}: fitted on {fitted_on}; contamination={CONTAMINATION}\n")
         print(table(scenario, tallies))
+    return results
 
 
 if __name__ == "__main__":

@@ -7,7 +7,8 @@ Prints, each as a ratio of two things timed here and now (never an absolute goal
 * samples/s of the B.1 (MNIST) and B.2 (CIFAR) nets in fp32, bf16, bf16 + channels_last;
 * ``toll_overhead``: a Toll step ÷ a plain-autoencoder step on the same network;
 * ``pyod_ratio``: ``TollDetector.fit`` ÷ PyOD ``AutoEncoder.fit`` at the same width, rows,
-  batch size and epochs (same number of samples seen);
+  batch size and epochs (same number of samples seen: a fixed β = 10, as ``beta="auto"``
+  would hold rows out and train a grid);
 * ``val_overhead``: validation time ÷ training time at the paper's MNIST settings
   (batch 1000, 10,000 validation images every 20 steps), projected from measured rates
   (``--quick`` takes the training rate at batch 128 instead of 1000);
@@ -18,6 +19,10 @@ Prints, each as a ratio of two things timed here and now (never an absolute goal
 * with ``--layers``: each B.1 conv layer alone, fp32 vs bf16 + channels_last (what bounds
   the mixed-precision speedup of a whole step).
 
+``--smoke`` bounds every timing by counts instead of seconds (two timed steps per rate, one
+round of the Toll ÷ plain-AE ratio, tiny batches and tables): it checks that the script runs
+end to end in seconds, and its figures mean nothing.
+
 The last line is machine-readable:
 ``RESULT b1_fp32=… b1_best=… speedup=… toll_overhead=… pyod_ratio=… val_overhead=… cpu_capability=…
 auto_precision=…``.
@@ -26,12 +31,14 @@ Usage:
     python bench/throughput.py --quick      # about a minute
     python bench/throughput.py              # longer timings, steadier ratios
     python bench/throughput.py --quick --layers
+    python bench/throughput.py --smoke      # seconds: does it run? (the figures mean nothing)
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -39,10 +46,37 @@ import torch
 
 from anomalib_toll.core import build_autoencoder, fit_toll, score_toll, toll_loss
 from anomalib_toll.core.training import autocast, native_bf16
+from anomalib_toll.detector import TollDetector
 from anomalib_toll.protocol.toll import resolve_precision
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    from anomalib_toll.core import FitResult
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How much each timing runs: ``--quick`` and ``--smoke`` shrink the default."""
+
+    seconds: float  # per rate (each rate also runs at least two timed steps)
+    rounds: int  # interleaved rounds of the Toll ÷ plain-AE ratio
+    overhead_steps: int  # training steps per timed block of that ratio
+    pyod_rows: int  # rows of the TollDetector ÷ PyOD table
+    pyod_epochs: int
+    batch: int  # training batch of the rates
+    val_images: int  # images per timed validation forward (the protocol scores 2048 at a time)
+
+
+BUDGETS = {
+    "full": Budget(
+        seconds=10.0, rounds=10, overhead_steps=50, pyod_rows=2000, pyod_epochs=10, batch=128, val_images=2048,
+    ),
+    "quick": Budget(
+        seconds=3.0, rounds=3, overhead_steps=50, pyod_rows=2000, pyod_epochs=2, batch=128, val_images=2048,
+    ),
+    "smoke": Budget(seconds=0.0, rounds=1, overhead_steps=2, pyod_rows=200, pyod_epochs=1, batch=8, val_images=32),
+}
 
 
 def train_rate(shape: tuple[int, ...], precision: str, channels_last: bool, batch: int, seconds: float) -> float:
@@ -73,9 +107,10 @@ def train_rate(shape: tuple[int, ...], precision: str, channels_last: bool, batc
     return n * batch / elapsed
 
 
-def interleaved_ratio(a: Callable[[], None], b: Callable[[], None], rounds: int) -> float:
+def interleaved_ratio(a: Callable[[], object], b: Callable[[], object], rounds: int) -> float:
     """time(a) ÷ time(b), alternating blocks so drift and noise hit both alike."""
-    a(), b()
+    a()
+    b()
     ta = tb = 0.0
     for _ in range(rounds):
         start = time.perf_counter()
@@ -87,15 +122,15 @@ def interleaved_ratio(a: Callable[[], None], b: Callable[[], None], rounds: int)
     return ta / tb
 
 
-def toll_overhead(rounds: int) -> float:
-    """Toll step ÷ plain-AE step on the same B.3 MLP (β = 10 vs β = 0)."""
+def toll_overhead(rounds: int, steps: int) -> float:
+    """Toll step ÷ plain-AE step on the same B.3 MLP (β = 10 vs β = 0), ``steps`` steps per timed block."""
     torch.manual_seed(0)
     x = torch.randn(4096, 274)
 
-    def block(beta: float) -> Callable[[], None]:
+    def block(beta: float) -> Callable[[], FitResult]:
         net = build_autoencoder((274,))
         gen = torch.Generator().manual_seed(0)
-        return lambda: fit_toll(net, x, beta=beta, steps=50, batch_size=256, generator=gen)
+        return lambda: fit_toll(net, x, beta=beta, steps=steps, batch_size=256, generator=gen)
 
     return interleaved_ratio(block(10.0), block(0.0), rounds)
 
@@ -104,10 +139,8 @@ def pyod_ratio(rows: int, epochs: int) -> float:
     """``TollDetector.fit`` ÷ PyOD ``AutoEncoder.fit``, same width, rows, batch and epochs."""
     from pyod.models.auto_encoder import AutoEncoder
 
-    from anomalib_toll import TollDetector
-
     x = np.random.default_rng(0).normal(size=(rows, 274))
-    toll = lambda: TollDetector(epoch_num=epochs, batch_size=100, validation_fraction=0.0, verbose=0).fit(x)  # noqa: E731
+    toll = lambda: TollDetector(beta=10.0, epoch_num=epochs, batch_size=100, validation_fraction=0.0, verbose=0).fit(x)  # noqa: E731
     pyod = lambda: AutoEncoder(epoch_num=epochs, batch_size=100, hidden_neuron_list=[256, 128, 16], verbose=0).fit(x)  # noqa: E731
     return interleaved_ratio(toll, pyod, rounds=2)
 
@@ -118,18 +151,18 @@ def auto_precision() -> str:
 
 
 def validation_overhead(
-    seconds: float, train_rate: float, train_batch: int, precision: str,
+    seconds: float, train_rate: float, train_batch: int, precision: str, images: int = 2048,
 ) -> tuple[float, float, float]:
     """(val ÷ train time, projected seconds, training ÷ forward cost per image) for one paper MNIST cell.
 
     Paper: 2000 steps of batch 1000, 10,000 validation images scored every 20 steps, i.e.
     half a validation forward per training image; so the fraction is 0.5 ÷ (training cost ÷
     forward cost per image): ≤ 0.10 needs a training image to cost ≥ 5 forwards. Scored in
-    ``precision``, the one ``auto`` picks, as the protocol does.
+    ``precision``, the one ``auto`` picks, as the protocol does, ``images`` at a time.
     """
     torch.manual_seed(0)
     net = build_autoencoder((1, 28, 28)).to(memory_format=torch.channels_last)
-    val = torch.randn(2048, 1, 28, 28)
+    val = torch.randn(images, 1, 28, 28)
     score_toll(net, val[:256], beta=1000.0, precision=precision)
     n, start = 0, time.perf_counter()
     while (elapsed := time.perf_counter() - start) < seconds or n < 1:
@@ -193,64 +226,87 @@ def compile_speedup(shape: tuple[int, ...], batch: int, steps: int) -> tuple[flo
     torch.manual_seed(0)
     net = build_autoencoder(shape)
     x = torch.randn(max(batch * 4, 512), *shape)
-    kwargs = {"beta": 10.0, "batch_size": batch, "precision": "32"}
+
+    def fit(n_steps: int, *, compile_model: bool) -> FitResult:
+        return fit_toll(net, x, beta=10.0, batch_size=batch, precision="32", steps=n_steps, compile_model=compile_model)
+
     start = time.perf_counter()
-    fit_toll(net, x, steps=2, compile_model=True, **kwargs)
+    fit(2, compile_model=True)
     compile_s = time.perf_counter() - start
     ratio = interleaved_ratio(
-        lambda: fit_toll(net, x, steps=steps, **kwargs),
-        lambda: fit_toll(net, x, steps=steps, compile_model=True, **kwargs),
-        rounds=2,
+        lambda: fit(steps, compile_model=False), lambda: fit(steps, compile_model=True), rounds=2,
     )
     return ratio, compile_s
 
 
-def main() -> None:
-    """Run the timings and print them, then one ``RESULT`` line."""
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """Command-line options (``argv``: ``sys.argv[1:]`` when ``None``)."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="short timings (about a minute)")
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--quick", action="store_true", help="short timings (about a minute)")
+    size.add_argument("--smoke", action="store_true", help="tiny, bounded by counts: does it run? (no real figures)")
     parser.add_argument("--compile", action="store_true", help="also time torch.compile (slow to compile)")
     parser.add_argument(
         "--layers", action="store_true", help="also time each B.1 conv layer, fp32 vs bf16 + channels_last",
     )
-    args = parser.parse_args()
-    seconds = 3.0 if args.quick else 10.0
-    capability, auto = torch.backends.cpu.get_cpu_capability(), auto_precision()
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, CPU capability {capability}, "
-          f"native bf16 {native_bf16(torch.device('cpu'))}: precision='auto' picks {auto!r} for B.1")
+    return parser.parse_args(argv)
+
+
+def precision_rates(budget: Budget) -> dict[str, float]:
+    """Training samples/s of B.1 and B.2 in fp32, bf16 and bf16 + channels_last, printed as they come."""
     rates: dict[str, float] = {}
     for name, shape in (("b1", (1, 28, 28)), ("b2", (3, 32, 32))):
         variants = (("fp32", "32", False), ("bf16", "bf16-mixed", False), ("bf16_cl", "bf16-mixed", True))
         for label, precision, cl in variants:
-            rates[f"{name}_{label}"] = rate = train_rate(shape, precision, cl, 128, seconds)
-            print(f"{name} {label:<8} {rate:8.1f} samples/s (batch 128)")
+            rates[f"{name}_{label}"] = rate = train_rate(shape, precision, cl, budget.batch, budget.seconds)
+            print(f"{name} {label:<8} {rate:8.1f} samples/s (batch {budget.batch})")
+    return rates
+
+
+def main(argv: list[str] | None = None) -> dict[str, float]:
+    """Run the timings and print them, then one ``RESULT`` line; return its figures."""
+    args = parse_args(argv)
+    budget = BUDGETS["smoke" if args.smoke else "quick" if args.quick else "full"]
+    capability, auto = torch.backends.cpu.get_cpu_capability(), auto_precision()
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, CPU capability {capability}, "
+          f"native bf16 {native_bf16(torch.device('cpu'))}: precision='auto' picks {auto!r} for B.1")
+    rates = precision_rates(budget)
     b1_best = max(v for k, v in rates.items() if k.startswith("b1"))
-    overhead = toll_overhead(rounds=3 if args.quick else 10)
+    overhead = toll_overhead(rounds=budget.rounds, steps=budget.overhead_steps)
     print(f"toll step / plain-AE step (B.3 MLP): {overhead:.3f}")
-    ratio = pyod_ratio(rows=2000, epochs=2 if args.quick else 10)
-    print(f"TollDetector.fit / PyOD AutoEncoder.fit (2000x274, batch 100): {ratio:.3f}")
-    train_batch = 128 if args.quick else 1000
+    ratio = pyod_ratio(rows=budget.pyod_rows, epochs=budget.pyod_epochs)
+    print(f"TollDetector.fit / PyOD AutoEncoder.fit ({budget.pyod_rows}x274, batch 100): {ratio:.3f}")
+    measured = args.quick or args.smoke  # the rate at the paper's batch 1000 is measured only in the full run
+    train_batch = budget.batch if measured else 1000
     bf16 = auto == "bf16-mixed"  # channels_last only helps bf16
     auto_rate = (
-        rates["b1_bf16_cl" if bf16 else "b1_fp32"] if args.quick
-        else train_rate((1, 28, 28), auto, channels_last=bf16, batch=train_batch, seconds=seconds)
+        rates["b1_bf16_cl" if bf16 else "b1_fp32"] if measured
+        else train_rate((1, 28, 28), auto, channels_last=bf16, batch=train_batch, seconds=budget.seconds)
     )
-    val_frac, projected, cost_ratio = validation_overhead(seconds, auto_rate, train_batch, auto)
+    val_frac, projected, cost_ratio = validation_overhead(
+        budget.seconds, auto_rate, train_batch, auto, images=budget.val_images,
+    )
     print(f"validation / training time at paper MNIST settings: {val_frac:.3f} "
           f"(a training image costs {cost_ratio:.1f} forwards; validation runs 0.5 per training image)")
     print(f"projected paper-budget MNIST class-seed (precision {auto!r}): {projected / 3600:.2f} h")
     if args.layers:
-        print("B.1 conv layers alone, forward + backward at batch 128:")
-        conv_layer_times((1, 28, 28), 128)
+        print(f"B.1 conv layers alone, forward + backward at batch {budget.batch}:")
+        conv_layer_times((1, 28, 28), budget.batch)
     if args.compile:
-        for name, shape, batch in (("b3 mlp", (274,), 100), ("b1", (1, 28, 28), 32)):
+        nets: tuple[tuple[str, tuple[int, ...], int], ...] = (("b3 mlp", (274,), 100), ("b1", (1, 28, 28), 32))
+        for name, shape, batch in nets:
             speedup, compile_s = compile_speedup(shape, batch, steps=20)
             print(f"torch.compile {name}: eager/compiled step time {speedup:.2f}, compile {compile_s:.0f}s")
+    result = {
+        "b1_fp32": rates["b1_fp32"], "b1_best": b1_best, "speedup": b1_best / rates["b1_fp32"],
+        "toll_overhead": overhead, "pyod_ratio": ratio, "val_overhead": val_frac,
+    }
     print(
-        f"RESULT b1_fp32={rates['b1_fp32']:.1f} b1_best={b1_best:.1f} speedup={b1_best / rates['b1_fp32']:.2f} "
+        f"RESULT b1_fp32={result['b1_fp32']:.1f} b1_best={b1_best:.1f} speedup={result['speedup']:.2f} "
         f"toll_overhead={overhead:.3f} pyod_ratio={ratio:.3f} val_overhead={val_frac:.3f} "
         f"cpu_capability={capability} auto_precision={auto}",
     )
+    return result
 
 
 if __name__ == "__main__":
