@@ -59,7 +59,9 @@ def test_a_model_given_by_class_path_has_one_name_in_progress_errors_and_results
     exported = {r["model"]: r for r in csv.DictReader((out / "results.csv").open())}
     assert sorted(exported) == ["boom", "iforest"]
     assert exported["boom"]["settings"] == "tests.benchmark.user_detector.Boom({})"  # what it ran with, failed too
-    assert "- boom, normal class 0, seed 0: RuntimeError: boom on" in (out / "summary.md").read_text()
+    summary = (out / "summary.md").read_text()
+    assert "- boom, normal class 0, seed 0: RuntimeError: boom on" in summary
+    assert "- boom: `tests.benchmark.user_detector.Boom({})`" in summary.split("## Settings")[1]  # a failed model too
 
 
 def row(normal_class: int, seed: int, model: str, value: float, error: str = "") -> Row:
