@@ -6,9 +6,14 @@
 after another they cost K fits; stacked (``torch.func.stack_module_state``) and run
 through ``torch.vmap`` they run as one model whose every operator works on K networks at
 once, while each network keeps its own weights, BatchNorm statistics and (in the
-training loop) its own batches. A stack of one calls its module directly, so a fixed β
-pays nothing for the mechanism; a network trained in a grid and alone with the same seed
+training loop) its own batches. A network trained in a grid and alone with the same seed
 get the same weights up to rounding (``tests/core/test_stack.py`` states the tolerance).
+
+Two cases keep one module per network, called in turn inside the same loop, optimizer and
+checkpoints: a stack of one (a fixed β pays nothing for the mechanism), and convolutional
+networks, whose vectorised form runs as grouped convolutions that lose oneDNN's fast bf16 and
+channels_last kernels (measured on the CPU: 1.8× slower than the networks one after another
+in bf16, ``docs/results.md``).
 
 Example:
     >>> import torch
@@ -42,7 +47,8 @@ class NetworkStack(nn.Module):
 
     Args:
         networks: The networks (same class and shapes), each initialised as it should
-            start; their weights are copied into the stack (a stack of one keeps its module).
+            start; their weights are copied into the stack (kept as modules: one network, or
+            convolutional ones).
     """
 
     def __init__(self, networks: Sequence[nn.Module]) -> None:
@@ -52,11 +58,11 @@ class NetworkStack(nn.Module):
             raise ValueError(msg)
         self.size = len(networks)
         self.is_convolutional = bool(getattr(networks[0], "is_convolutional", False))
-        self.single: nn.Module | None = None
-        if self.size == 1:  # the module itself: no vmap overhead for a fixed β
-            self.single = networks[0]
+        self.members: nn.ModuleList | None = None
+        if self.size == 1 or self.is_convolutional:  # the modules themselves (module docstring)
+            self.members = nn.ModuleList(networks)
             if self.is_convolutional:
-                self.single.to(memory_format=torch.channels_last)  # faster on CPU and GPU
+                self.members.to(memory_format=torch.channels_last)  # faster on CPU and GPU
             return
         params, buffers = stack_module_state(list(networks))
         self.param_names, self.buffer_names = list(params), list(buffers)
@@ -70,7 +76,7 @@ class NetworkStack(nn.Module):
     def train(self, mode: bool = True) -> NetworkStack:
         """Set training mode; the skeleton the stacked weights run through follows (BatchNorm reads it)."""
         super().train(mode)
-        if self.single is None:
+        if self.members is None:
             self._skeleton[0].train(mode)
         return self
 
@@ -86,9 +92,9 @@ class NetworkStack(nn.Module):
             x: ``(K, B, ...)``, network k's own rows in ``x[k]``; or ``(B, ...)`` with ``shared``.
             shared: Send the same rows through every network (scoring, validation). Defaults to ``False``.
         """
-        if self.single is not None:
-            x_hat, z = self.single(prepare_input(self.single, x if shared else x[0]))
-            return x_hat.unsqueeze(0), z.unsqueeze(0)
+        if self.members is not None:
+            outputs = [member(prepare_input(member, x if shared else x[k])) for k, member in enumerate(self.members)]
+            return torch.stack([x_hat for x_hat, _ in outputs]), torch.stack([z for _, z in outputs])
         skeleton = self._skeleton[0]
 
         def one(params: dict[str, Tensor], buffers: dict[str, Tensor], rows: Tensor) -> tuple[Tensor, Tensor]:
@@ -99,25 +105,25 @@ class NetworkStack(nn.Module):
 
     def state(self, k: int) -> dict[str, Tensor]:
         """Network k's weights as its own ``state_dict`` (cloned: a checkpoint)."""
-        if self.single is not None:
-            return {name: value.detach().clone() for name, value in self.single.state_dict().items()}
+        if self.members is not None:
+            return {name: value.detach().clone() for name, value in self.members[k].state_dict().items()}
         params, buffers = self._weights()
         return {name: value[k].detach().clone() for name, value in {**params, **buffers}.items()}
 
     @torch.no_grad()
     def load_state(self, k: int, state: dict[str, Tensor]) -> None:
         """Put a ``state_dict`` of one network (e.g. a checkpoint of :meth:`state`) into slot k."""
-        if self.single is not None:
-            self.single.load_state_dict(state)
+        if self.members is not None:
+            self.members[k].load_state_dict(state)
             return
         params, buffers = self._weights()
         for name, value in {**params, **buffers}.items():
             value[k].copy_(state[name])
 
     def network(self, k: int) -> nn.Module:
-        """Network k as a module of its own (a copy; a stack of one's module itself), on the stack's device."""
-        if self.single is not None:
-            return self.single
+        """Network k as a module: the member itself where the stack keeps modules, else a copy on its device."""
+        if self.members is not None:
+            return self.members[k]
         device = self.stacked_params[0].device
         network = copy.deepcopy(self._template[0]).to(device)
         network.load_state_dict(self.state(k))
