@@ -24,7 +24,7 @@ from anomalib_toll.core.networks import (
     mlp_autoencoder,
     mnist_autoencoder,
 )
-from anomalib_toll.core.stack import NetworkStack
+from anomalib_toll.core.stack import NetworkStack, grid_from_seed
 from anomalib_toll.core.training import (
     FitResult,
     TrainingDivergedError,
@@ -50,6 +50,7 @@ __all__ = [
     "count_parameters",
     "fit_grid",
     "fit_toll",
+    "grid_from_seed",
     "mlp_autoencoder",
     "mnist_autoencoder",
     "parse_norm",

@@ -39,7 +39,7 @@ from torch.func import functional_call, stack_module_state
 from anomalib_toll.core.training import prepare_input
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
 
 class NetworkStack(nn.Module):
@@ -130,4 +130,19 @@ class NetworkStack(nn.Module):
         return network.train(self.training)
 
 
-__all__ = ["NetworkStack"]
+def grid_from_seed(
+    build: Callable[[], nn.Module], size: int, seed: int,
+) -> tuple[NetworkStack, list[torch.Generator]]:
+    """A grid whose networks differ only in β: one network built from ``seed``, ``size`` copies, batches drawn alike.
+
+    Returns the stack of the copies and one batch generator per network, each seeded with
+    ``seed``; the caller's random state is left untouched.
+    """
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        network = build()
+    stack = NetworkStack([network] + [copy.deepcopy(network) for _ in range(size - 1)])
+    return stack, [torch.Generator().manual_seed(seed) for _ in range(size)]
+
+
+__all__ = ["NetworkStack", "grid_from_seed"]

@@ -16,7 +16,6 @@ Example:
 
 from __future__ import annotations
 
-import copy
 import math
 import sys
 import warnings
@@ -26,7 +25,7 @@ from typing import TYPE_CHECKING, Literal, cast
 import numpy as np
 import torch
 
-from anomalib_toll.core import FitResult, NetworkStack, TollAutoencoder, build_autoencoder, fit_grid, score_stack
+from anomalib_toll.core import FitResult, TollAutoencoder, build_autoencoder, fit_grid, grid_from_seed, score_stack
 from anomalib_toll.protocol.beta import (
     BETA_GRID,
     BetaChoice,
@@ -182,14 +181,14 @@ def fit_rows(
     """
     grid = betas_to_train(beta, beta_grid)
     dims = default_hidden_dims(x.shape[1]) if hidden_dims is None else tuple(hidden_dims)
-    with torch.random.fork_rng(devices=[]):  # seeded, the caller's RNG untouched
-        torch.manual_seed(seed)
-        network = build_autoencoder((x.shape[1],), latent_dim=latent_dim, hidden_dims=dims)
-    stack = NetworkStack([network] + [copy.deepcopy(network) for _ in grid[1:]]).to(device)
+    stack, generators = grid_from_seed(
+        lambda: build_autoencoder((x.shape[1],), latent_dim=latent_dim, hidden_dims=dims), len(grid), seed,
+    )
+    stack.to(device)
     label = f"{who} β={'/'.join(f'{b:g}' for b in grid)}" if progress else False
     fitted = fit_grid(
         stack, torch.as_tensor(np.asarray(x, dtype=np.float32), device=device), betas=grid,
-        generators=[torch.Generator().manual_seed(seed) for _ in grid], norm=norm, lr=lr, steps=steps,
+        generators=generators, norm=norm, lr=lr, steps=steps,
         batch_size=batch_size, sampling=sampling, precision=precision, progress=label,
     )
     if beta != "auto":

@@ -15,7 +15,6 @@ Example:
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
@@ -30,6 +29,7 @@ from anomalib_toll.core import (
     as_tensor,
     build_autoencoder,
     fit_grid,
+    grid_from_seed,
     parse_norm,
     resolve_device,
     score_stack,
@@ -272,10 +272,10 @@ def _train_grid(
     assert settings.lr is not None  # resolve() fills in the paper's values
     assert batch_size is not None
     dev = resolve_device(device)
-    with torch.random.fork_rng(devices=[]):  # seeded init without touching the caller's RNG
-        torch.manual_seed(seed)
-        network = build_autoencoder(split.x_train.shape[1:], latent_dim=settings.latent_dim)
-    stack = NetworkStack([network] + [copy.deepcopy(network) for _ in betas[1:]]).to(dev)
+    stack, generators = grid_from_seed(
+        lambda: build_autoencoder(split.x_train.shape[1:], latent_dim=settings.latent_dim), len(betas), seed,
+    )
+    stack.to(dev)
     precision = resolve_precision(settings.precision, split.x_train.shape[1:], stack.is_convolutional, dev)
     norm = settings.norm
     chosen = selected_criterion(split, protocol)
@@ -292,7 +292,7 @@ def _train_grid(
     label = f"{progress} β={'/'.join(f'{b:g}' for b in betas)}" if progress and len(betas) > 1 else progress
     grid = fit_grid(
         stack, as_tensor(split.x_train).to(dev), betas=betas,
-        generators=[torch.Generator().manual_seed(seed) for _ in betas], norm=norm, lr=float(settings.lr),
+        generators=generators, norm=norm, lr=float(settings.lr),
         steps=budget.iterations, batch_size=batch_size, eval_every=budget.eval_every, validate=validate,
         select=chosen, precision=precision, progress=label,
     )
