@@ -78,6 +78,12 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--epoch_num", type=int, default=50, help="TollDetector's epochs (50: its default)")
     args = parser.parse_args(argv)
+    for flag in ("repeats", "epoch_num"):
+        if getattr(args, flag) < 1:
+            parser.error(f"--{flag} must be an integer >= 1, got {getattr(args, flag)}")
+    known = {t.name for t in adbench_tables(args.data_root)}
+    if unknown := sorted(set(args.tables or ()) - known):
+        parser.error(f"--tables names {unknown}, not ADBench data sets under the data root; it has {sorted(known)}")
     names = args.tables or [t.name for t in adbench_tables(args.data_root) if t.family == "classical"]
     capability = torch.backends.cpu.get_cpu_capability()
     print(f"{cpu_name()} ({capability}), {torch.get_num_threads()} torch threads, torch {torch.__version__}")

@@ -1,5 +1,6 @@
 """``bench/beta_cost.py`` on two tiny ADBench tables: one fit of each β per table, one epoch."""
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -36,3 +37,20 @@ def test_beta_cost_prints_a_row_per_table_and_a_result_of_positive_ratios(
     assert set(result) == {"geomean_ratio", "max_ratio", "tables", "cpu_capability", "threads"}
     assert result["tables"] == "2"
     assert float(result["max_ratio"]) == pytest.approx(summary["max_ratio"], abs=0.005)
+
+
+@pytest.mark.parametrize(
+    ("argv", "match"),
+    [(["--repeats", "0"], "--repeats must be an integer >= 1"), (["--epoch_num", "0"], "--epoch_num must be"),
+     (["--tables", "nosuch"], r"--tables names \['nosuch'\]")],
+)
+def test_bad_arguments_are_named_before_any_fit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], match: str,
+) -> None:
+    (tmp_path / "Classical").mkdir()
+    write_table(tmp_path / "Classical" / "1_alpha.npz", seed=0)
+    with pytest.raises(SystemExit):
+        beta_cost.main(["--data_root", str(tmp_path), *argv])
+    captured = capsys.readouterr()
+    assert re.search(match, captured.err)
+    assert "|" not in captured.out  # no table row: nothing was fitted
