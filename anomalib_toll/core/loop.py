@@ -48,7 +48,7 @@ from anomalib_toll.core.training import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Collection, Sequence
 
 
 def stack_scores(
@@ -61,14 +61,18 @@ def stack_scores(
     weighting: Weighting = "sum",
     precision: str = "32",
 ) -> Tensor:
-    """``(K, B)`` Toll scores: network k's rows (``rows[k]``, or ``rows`` for all when ``shared``) with its β."""
+    """``(A, B)`` Toll scores of the A active networks: network a's rows (``rows[a]``, or ``rows`` when ``shared``).
+
+    ``betas`` holds one β per network of the stack; each active network scores with its own.
+    """
     with autocast(rows.device, precision):
         x_hat, z = stack(rows, shared=shared)
     k, batch = x_hat.shape[:2]
     x = rows.expand(k, *rows.shape) if shared else rows
+    active = [float(betas[i]) for i in stack.active]
     scores = toll_score(
         x_hat.float().flatten(0, 1), x.flatten(0, 1), z.float().flatten(0, 1),
-        torch.tensor(betas, device=x_hat.device).repeat_interleave(batch) if k > 1 else betas[0],
+        torch.tensor(active, device=x_hat.device).repeat_interleave(batch) if k > 1 else active[0],
         norm=norm, weighting=weighting,
     )
     return scores.view(k, batch)
@@ -85,7 +89,7 @@ def score_stack(
     batch_size: int = 4096,
     device: torch.device | None = None,
 ) -> np.ndarray:
-    """``(K, N)`` scores of the rows ``x`` by every network of the stack, in eval mode, in bounded-memory batches."""
+    """``(K, N)`` scores of the rows ``x`` by every active network (NaN rows for the others), in eval mode, batched."""
     device = device or next(stack.parameters()).device
     beta = [float(b) for b in betas]
     was_training = stack.training
@@ -99,7 +103,9 @@ def score_stack(
         )
     finally:
         stack.train(was_training)
-    return scores.reshape(len(x), len(beta)).T.numpy()
+    out = np.full((stack.size, len(x)), np.nan, dtype=np.float32)
+    out[stack.active] = scores.reshape(len(x), len(stack.active)).T.numpy()
+    return out
 
 
 @dataclass
@@ -143,6 +149,8 @@ def fit_grid(
     precision: str = "32",
     optimizer: Callable[..., torch.optim.Optimizer] | None = None,
     progress: bool | str = False,
+    rungs: Sequence[int] = (),
+    stop: Callable[[NetworkStack], Collection[int]] | None = None,
 ) -> GridFit:
     """Train every network of ``stack`` on the rows of ``x`` with its own β; keep each one's best checkpoints.
 
@@ -166,6 +174,10 @@ def fit_grid(
         optimizer: Optimizer factory called with ``(params, lr=lr)``; ``None`` is Adam, fused
             on CPU/CUDA (one kernel for all parameters). Defaults to ``None``.
         progress: Show a progress bar (a string becomes its label). Defaults to ``False``.
+        rungs: Steps after which ``stop`` is asked which networks leave training. Defaults to none.
+        stop: Maps the stack (in eval mode; scores of the networks not running are NaN) to
+            the networks that stop training here (``FitResult.stopped_at``); they keep their
+            weights and checkpoints so far and cost nothing from then on. Defaults to ``None``.
 
     Returns:
         One :class:`FitResult` per network, and the networks that diverged (left with their last weights).
@@ -175,6 +187,7 @@ def fit_grid(
         raise ValueError(msg)
     device = next(stack.parameters()).device
     precision = check_precision(precision, device)
+    stack.set_active(range(stack.size))  # every network trains (before the optimizer takes their parameters)
     params = list(stack.parameters())
     opt = (
         optimizer(params, lr=lr) if optimizer is not None
@@ -186,16 +199,17 @@ def fit_grid(
     results = [FitResult(steps=steps, best_step=steps, best_value=None, seconds=0.0) for _ in betas]
     failures: dict[int, TrainingDivergedError] = {}
     alive = torch.ones(stack.size, dtype=torch.bool, device=device)
-    losses: list[Tensor] = []  # (K,) per step, kept on the device: no sync per step
+    losses: list[Tensor] = []  # (K,) per step, kept on the device: no sync per step; 0 once a network stops
     start = time.perf_counter()
     bar = tqdm(total=steps, desc=progress if isinstance(progress, str) else "Toll", disable=not progress, leave=False)
     stack.train()
     for step in range(1, steps + 1):
-        idx = torch.stack([next(draw) for draw in draws]).to(x.device)
+        active = stack.active
+        idx = torch.stack([next(draws[k]) for k in active]).to(x.device)
         per_network = stack_scores(
             stack, x[idx], beta, shared=False, norm=norm, weighting=weighting, precision=precision,
         ).mean(1)
-        loss = torch.where(alive, per_network, 0.0).sum()
+        loss = torch.where(alive[active], per_network, 0.0).sum()
         opt.zero_grad(set_to_none=True)
         if scaler is None:
             loss.backward()
@@ -204,25 +218,50 @@ def fit_grid(
             scaler.scale(loss).backward()
             scaler.step(opt)
             scaler.update()
-        losses.append(per_network.detach())
+        running = torch.tensor(active, device=device)
+        losses.append(per_network.new_zeros(stack.size).index_copy(0, running, per_network.detach()))
         bar.update()
         if validate is not None and (step % eval_every == 0 or step == steps):
             failures |= _first_divergence(torch.stack(losses), alive, lr)
             alive[list(failures)] = False
             select = _validate(stack, validate, select, step, results, alive)
             bar.set_postfix(val=" ".join(f"{r.best_value:.3f}" for r in results if r.best_value is not None))
+        if stop is not None and step in rungs and step < steps:
+            _stop(stack, stop, step, results, opt)
     bar.close()
+    stack.set_active(range(stack.size))  # training is over: every network scores again
     curve = torch.stack(losses) if losses else torch.empty(0, stack.size)
     failures |= _first_divergence(curve, alive, lr)
     for k, result in enumerate(results):
         if select is not None and select in result.checkpoints:
             stack.load_state(k, result.checkpoints[select].state)
-        result.losses = curve[:, k].tolist()
+        result.losses = curve[: result.stopped_at or steps, k].tolist()
     stack.eval()
     seconds = time.perf_counter() - start
     for result in results:
         result.seconds = seconds
     return GridFit(results=results, failures=dict(sorted(failures.items())), seconds=seconds)
+
+
+def _stop(
+    stack: NetworkStack,
+    stop: Callable[[NetworkStack], Collection[int]],
+    step: int,
+    results: list[FitResult],
+    opt: torch.optim.Optimizer,
+) -> None:
+    """One rung: the networks ``stop`` names leave training (never all of them)."""
+    if len(stack.active) == 1:
+        return
+    stack.eval()
+    leaving = set(stop(stack)) & set(stack.active)
+    stack.train()
+    staying = [k for k in stack.active if k not in leaving]
+    if not leaving or not staying:
+        return
+    for k in leaving:
+        results[k].stopped_at = step
+    stack.set_active(staying, opt)
 
 
 def _validate(
@@ -239,7 +278,7 @@ def _validate(
     stack.train()
     select = select or next(iter(values))
     for k, result in enumerate(results):
-        if not bool(alive[k]):
+        if not bool(alive[k]) or k not in stack.active:
             continue
         for name, per_network in values.items():
             value = float(per_network[k])

@@ -135,6 +135,7 @@ class FitResult:
     history: list[tuple[int, float]] = field(default_factory=list)
     losses: list[float] = field(default_factory=list)
     checkpoints: dict[str, Checkpoint] = field(default_factory=dict)
+    stopped_at: int | None = None  # a network of a grid that left training early (behind at a rung), at this step
 
 
 CONV_SCORE_BATCH = 256

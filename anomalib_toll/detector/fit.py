@@ -25,13 +25,24 @@ from typing import TYPE_CHECKING, Literal, cast
 import numpy as np
 import torch
 
-from anomalib_toll.core import FitResult, TollAutoencoder, build_autoencoder, fit_grid, grid_from_seed, score_stack
+from anomalib_toll.core import (
+    FitResult,
+    NetworkStack,
+    TollAutoencoder,
+    build_autoencoder,
+    fit_grid,
+    grid_from_seed,
+    score_stack,
+)
+from anomalib_toll.core.training import batches_per_epoch
 from anomalib_toll.protocol.beta import (
     BETA_GRID,
     BetaChoice,
+    behind_reference,
     betas_to_train,
     choose_trained_beta,
     describe_choice,
+    rung_steps,
     synthetic_validation,
 )
 
@@ -186,19 +197,27 @@ def fit_rows(
     )
     stack.to(device)
     label = f"{who} β={'/'.join(f'{b:g}' for b in grid)}" if progress else False
+    rows = synthetic_validation(np.asarray(held_out, dtype=np.float32))[0] if beta == "auto" else None
+
+    def stop(running: NetworkStack) -> list[int]:  # beta="auto"'s rungs: the βs behind β = 0 stop
+        assert rows is not None
+        return behind_reference(grid, score_stack(running, rows, grid, norm=norm, precision=precision))
+
     fitted = fit_grid(
         stack, torch.as_tensor(np.asarray(x, dtype=np.float32), device=device), betas=grid,
         generators=generators, norm=norm, lr=lr, steps=steps,
         batch_size=batch_size, sampling=sampling, precision=precision, progress=label,
+        rungs=rung_steps(steps, every=batches_per_epoch(len(x), batch_size) if sampling == "epochs" else 1),
+        stop=stop if rows is not None else None,
     )
-    if beta != "auto":
+    if rows is None:
         if fitted.failures:
             raise fitted.failures[0]
         return RowsFit(model=cast("TollAutoencoder", stack.network(0)), beta=grid[0], fit=fitted.results[0])
-    rows, _ = synthetic_validation(np.asarray(held_out, dtype=np.float32))
     scores = score_stack(stack, rows, grid, norm=norm, precision=precision, device=torch.device(device))
     failures = {grid[k]: err for k, err in fitted.failures.items()}
-    choice = choose_trained_beta(who, dict(zip(grid, scores, strict=True)), failures)
+    stopped = {grid[k]: r.stopped_at for k, r in enumerate(fitted.results) if r.stopped_at is not None}
+    choice = choose_trained_beta(who, dict(zip(grid, scores, strict=True)), failures, stopped)
     if progress:
         print(describe_choice(who, choice, fitted.seconds), file=sys.stderr)  # PyOD prints
     k = grid.index(choice.beta)

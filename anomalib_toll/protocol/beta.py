@@ -21,8 +21,9 @@ Example:
 
 from __future__ import annotations
 
+import math
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -34,7 +35,7 @@ from anomalib_toll.protocol.splits import SPLIT_SEED
 from anomalib_toll.protocol.synthetic import synthetic_anomalies
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
 BETA_GRID: tuple[float, ...] = (0.0, 1.0, 10.0, 100.0, 1000.0)
 """The β values ``beta="auto"`` tries by default: log-spaced, with the plain autoencoder (0)."""
@@ -136,9 +137,11 @@ class BetaChoice:
         beta: The β chosen.
         values: Each β's synthetic validation AUROC (NaN: diverged or non-finite scores).
         gains: Each candidate β's lower confidence bound of its AUROC gain over the reference
-            (NaN where none was computed: the reference, failed runs, too few rows).
+            (NaN where none was computed: the reference, failed or stopped runs, too few rows).
         reference: The β kept without evidence: 0 when the grid has it, else its smallest β.
         pairs: The held-out rows the evidence rests on.
+        stopped: The βs that stopped training early, behind the reference at a rung (β -> step);
+            their values are those of their weights then.
     """
 
     beta: float
@@ -146,6 +149,7 @@ class BetaChoice:
     gains: dict[float, float]
     reference: float
     pairs: int
+    stopped: dict[float, int] = field(default_factory=dict)
 
     @property
     def reason(self) -> str:
@@ -165,7 +169,16 @@ def _paired_bootstrap_aurocs(scores: np.ndarray, draws: np.ndarray) -> np.ndarra
     return (ranks[:, n:].sum(1) - n * (n + 1) / 2) / (n * n)
 
 
-def choose_beta(scores: Mapping[float, np.ndarray | None]) -> BetaChoice:
+def _pairs_auroc(scores: np.ndarray) -> float:
+    """The AUROC of :func:`synthetic_validation`'s scores (normals, then anomalies) from their ranks.
+
+    The same value as :func:`~anomalib_toll.protocol.metrics.auroc` (scikit-learn), without
+    its input checks, which cost more than the rest of a rung on a small table.
+    """
+    return float(_paired_bootstrap_aurocs(np.asarray(scores, dtype=np.float64), np.arange(len(scores) // 2)[None])[0])
+
+
+def choose_beta(scores: Mapping[float, np.ndarray | None], stopped: Mapping[float, int] | None = None) -> BetaChoice:
     """The rule of ``beta="auto"`` on every surface: β = 0 unless a larger β's gain is bigger than its uncertainty.
 
     Each β's scores of :func:`synthetic_validation`'s rows (held-out normal rows, then one
@@ -176,10 +189,13 @@ def choose_beta(scores: Mapping[float, np.ndarray | None]) -> BetaChoice:
     no β truly separates better, one is picked by chance at most 5 % of the time. Among the
     candidates that count, the highest AUROC wins (ties: the smaller β). With fewer than
     :data:`MIN_EVIDENCE_PAIRS` held-out rows, or none that counts, the reference is kept.
+    A β that stopped early (:func:`behind_reference` at a rung) is never chosen, but still
+    counts among the candidates the confidence is shared over: it was looked at.
 
     Args:
         scores: β -> its scores of the synthetic validation rows (``2N``, normals first);
             ``None`` or non-finite where its training diverged.
+        stopped: β -> the step at which it stopped training early. Defaults to none.
 
     Returns:
         The choice, each β's AUROC and each candidate's bound.
@@ -204,20 +220,72 @@ def choose_beta(scores: Mapping[float, np.ndarray | None]) -> BetaChoice:
         msg = f"beta='auto': no β of beta_grid={list(scores)} gave finite synthetic validation scores."
         raise ValueError(msg)
     n = len(next(iter(finite.values()))) // 2
-    labels = np.repeat([0, 1], n)
-    values = {beta: auroc(finite[beta], labels) if beta in finite else float("nan") for beta in scores}
+    values = {beta: _pairs_auroc(finite[beta]) if beta in finite else float("nan") for beta in scores}
     reference = 0.0 if 0.0 in finite else min(finite)
     candidates = [beta for beta in finite if beta > reference]
+    stopped = dict(stopped or {})
+    running = [beta for beta in candidates if beta not in stopped]  # a stopped β is not chosen: no bound needed
     gains = dict.fromkeys(scores, float("nan"))
-    if n >= MIN_EVIDENCE_PAIRS and candidates:
+    if n >= MIN_EVIDENCE_PAIRS and running:
         draws = np.random.default_rng(SYNTHETIC_SEED).integers(0, n, size=(BOOTSTRAP_DRAWS, n))
         base = _paired_bootstrap_aurocs(finite[reference], draws)
         quantile = (1 - CONFIDENCE) / len(candidates)
-        for beta in candidates:
+        for beta in running:
             gains[beta] = float(np.quantile(_paired_bootstrap_aurocs(finite[beta], draws) - base, quantile))
-    passed = [beta for beta in candidates if gains[beta] > 0]
+    passed = [beta for beta in running if gains[beta] > 0]
     chosen = max(passed, key=lambda b: (values[b], -b)) if passed else reference
-    return BetaChoice(beta=chosen, values=values, gains=gains, reference=reference, pairs=n)
+    return BetaChoice(beta=chosen, values=values, gains=gains, reference=reference, pairs=n, stopped=stopped)
+
+
+RUNGS: tuple[float, ...] = (1 / 8, 1 / 4, 1 / 2)
+"""Fractions of the training budget at which ``beta="auto"`` stops the βs behind the reference.
+
+Successive halving's geometric spacing (η = 2): the first look comes once training has
+shaped the networks, and most of the budget lies after it, so a grid whose βs all fall
+behind costs about 5/8 + 7/8 of one network's training (five networks for an eighth of
+the steps, then one).
+"""
+
+
+def rung_steps(steps: int, every: int = 1) -> tuple[int, ...]:
+    """The steps of :data:`RUNGS` in a budget of ``steps``, each moved up to a multiple of ``every`` (a validation).
+
+    Example:
+        >>> rung_steps(300), rung_steps(300, every=20), rung_steps(4)
+        ((38, 75, 150), (40, 80, 160), (1, 2))
+    """
+    return tuple(sorted({r for f in RUNGS if 0 < (r := every * math.ceil(f * steps / every)) < steps}))
+
+
+def behind_reference(betas: Sequence[float], scores: np.ndarray) -> list[int]:
+    """The networks ``beta="auto"`` stops at a rung: those whose synthetic AUROC is not above the reference's.
+
+    The final rule (:func:`choose_beta`) leaves the reference only for a gain beyond its
+    uncertainty; a β that is not even ahead at an interim look seldom gets there, so it
+    stops (a futility boundary at zero, as group-sequential trials use). The reference never
+    stops; nothing stops while its scores are not finite.
+
+    Args:
+        betas: The β of each network of the grid.
+        scores: ``(K, 2N)`` each network's scores of :func:`synthetic_validation`'s rows; NaN
+            rows for networks not running (they are left alone).
+
+    Returns:
+        Indices into ``betas`` of the networks to stop (non-finite scores: diverged, stopped too).
+
+    Example:
+        >>> rng = np.random.default_rng(0)
+        >>> normal, anomalies = rng.normal(size=(3, 50)), rng.normal(size=(3, 50)) + [[1], [0], [3]]
+        >>> behind_reference([0.0, 10.0, 100.0], np.concatenate([normal, anomalies], axis=1))
+        [1]
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    reference = betas.index(0.0) if 0.0 in betas else int(np.argmin(betas))
+    if not np.isfinite(scores[reference]).all():
+        return []
+    base = _pairs_auroc(scores[reference])
+    running = [k for k in range(len(betas)) if k != reference and not np.isnan(scores[k]).all()]
+    return [k for k in running if not (np.isfinite(scores[k]).all() and _pairs_auroc(scores[k]) > base)]
 
 
 def describe_choice(who: str, choice: BetaChoice, seconds: float) -> str:
@@ -229,15 +297,20 @@ def describe_choice(who: str, choice: BetaChoice, seconds: float) -> str:
         "Toll beta='auto' chose beta=10: its gain over beta=0 is at least 5.0 points (synthetic validation AUROC % per beta: 0: 81.0, 10: 90.0; 200 held-out rows); 2 networks trained as one stacked model in 12.3 s"
     """  # noqa: E501 - a doctest's output is one line
     tried = ", ".join(f"{b:g}: {100 * v:.1f}" for b, v in choice.values.items())
+    stopped = ", ".join(f"{b:g} at step {step}" for b, step in choice.stopped.items())
+    early = f", {len(choice.stopped)} stopped early behind beta={choice.reference:g} ({stopped})" if stopped else ""
     return (
         f"{who} beta='auto' chose beta={choice.beta:g}: {choice.reason} (synthetic validation AUROC % per beta: "
-        f"{tried}; {choice.pairs} held-out rows); {len(choice.values)} networks trained as one stacked model "
-        f"in {seconds:.1f} s"
+        f"{tried}; {choice.pairs} held-out rows); {len(choice.values)} networks trained as one stacked model"
+        f"{early} in {seconds:.1f} s"
     )
 
 
 def choose_trained_beta(
-    who: str, scores: Mapping[float, np.ndarray | None], failures: Mapping[float, BaseException],
+    who: str,
+    scores: Mapping[float, np.ndarray | None],
+    failures: Mapping[float, BaseException],
+    stopped: Mapping[float, int] | None = None,
 ) -> BetaChoice:
     """:func:`choose_beta` over a trained grid, whose βs may have diverged.
 
@@ -257,7 +330,7 @@ def choose_trained_beta(
             stacklevel=3,
         )
     try:
-        return choose_beta({beta: None if beta in failures else s for beta, s in scores.items()})
+        return choose_beta({beta: None if beta in failures else s for beta, s in scores.items()}, stopped)
     except ValueError as err:
         msg = f"{who} {err} Lower the learning rate or pass a fixed beta."
         raise ValueError(msg) from err
@@ -268,14 +341,17 @@ __all__ = [
     "BOOTSTRAP_DRAWS",
     "CONFIDENCE",
     "MIN_EVIDENCE_PAIRS",
+    "RUNGS",
     "SYNTHETIC_SEED",
     "BetaChoice",
+    "behind_reference",
     "betas_to_train",
     "check_beta",
     "check_beta_grid",
     "choose_beta",
     "choose_trained_beta",
     "describe_choice",
+    "rung_steps",
     "synthetic_auroc",
     "synthetic_validation",
 ]

@@ -41,9 +41,11 @@ from anomalib_toll.data import get_dataset
 from anomalib_toll.protocol.beta import (
     BETA_GRID,
     BetaChoice,
+    behind_reference,
     check_beta,
     check_beta_grid,
     choose_trained_beta,
+    rung_steps,
     synthetic_auroc,
     synthetic_validation,
 )
@@ -113,7 +115,8 @@ def make_criteria(
     """Every checkpoint criterion the split allows, each higher-is-better, one value per network.
 
     ``score`` maps rows to the ``(K, N)`` scores of the K networks training side by side
-    (``(N,)`` for one network is taken as ``(1, N)``).
+    (``(N,)`` for one network is taken as ``(1, N)``); a network that is not running has NaN
+    scores, and NaN values.
 
     * ``paper``: the test metric on the labelled validation rows (only where they hold anomalies);
     * ``clean``: minus the mean score of the normal validation rows;
@@ -129,7 +132,9 @@ def make_criteria(
     criteria: dict[str, Callable[[], np.ndarray]] = {}
     if split.y_val.any():
         x_val = as_tensor(split.x_val).to(device)
-        criteria["paper"] = lambda: np.array([evaluate(split.metric, s, split.y_val) for s in per_network(x_val)])
+        criteria["paper"] = lambda: np.array([
+            evaluate(split.metric, s, split.y_val) if np.isfinite(s).all() else np.nan for s in per_network(x_val)
+        ])
     normal = split.x_val_normal
     x_normal = as_tensor(normal).to(device)
     criteria["clean"] = lambda: -per_network(x_normal).mean(1)
@@ -251,7 +256,8 @@ def train_toll(
     rows, _ = synthetic_validation(split.x_val_normal)
     failed = {run.beta: run.diverged for run in runs if run.diverged is not None}
     scores = {run.beta: None if run.diverged else run.checkpoint_scores(rows)["synthetic"][1] for run in runs}
-    choice = choose_trained_beta("Toll", scores, failed)
+    stopped = {run.beta: run.fit.stopped_at for run in runs if run.fit.stopped_at is not None}
+    choice = choose_trained_beta("Toll", scores, failed, stopped)
     chosen = runs[settings.beta_grid.index(choice.beta)]
     chosen.beta_choice = choice
     chosen.beta_runs = {run.beta: run for run in runs if run.diverged is None} if compare_criteria else None
@@ -277,11 +283,11 @@ def _train_grid(
     )
     stack.to(dev)
     precision = resolve_precision(settings.precision, split.x_train.shape[1:], stack.is_convolutional, dev)
-    norm = settings.norm
+    norm, batch = settings.norm, score_batch_size(stack)
     chosen = selected_criterion(split, protocol)
     criteria = make_criteria(
         split,
-        lambda x: score_stack(stack, x, betas, norm=norm, precision=precision, batch_size=score_batch_size(stack)),
+        lambda x: score_stack(stack, x, betas, norm=norm, precision=precision, batch_size=batch),
         dev,
     )
 
@@ -289,12 +295,20 @@ def _train_grid(
         names = criteria if compare_criteria else [chosen]
         return {name: criteria[name]() for name in names}
 
+    synthetic = as_tensor(synthetic_validation(split.x_val_normal)[0]).to(dev) if len(betas) > 1 else None
+
+    def stop(running: NetworkStack) -> list[int]:  # beta="auto"'s rungs: the βs behind β = 0 stop
+        assert synthetic is not None
+        scores = score_stack(running, synthetic, betas, norm=norm, precision=precision, batch_size=batch)
+        return behind_reference(betas, scores)
+
     label = f"{progress} β={'/'.join(f'{b:g}' for b in betas)}" if progress and len(betas) > 1 else progress
     grid = fit_grid(
         stack, as_tensor(split.x_train).to(dev), betas=betas,
         generators=generators, norm=norm, lr=float(settings.lr),
         steps=budget.iterations, batch_size=batch_size, eval_every=budget.eval_every, validate=validate,
         select=chosen, precision=precision, progress=label,
+        rungs=rung_steps(budget.iterations, budget.eval_every), stop=stop if synthetic is not None else None,
     )
     if len(betas) == 1 and grid.failures:
         raise grid.failures[0]

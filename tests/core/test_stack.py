@@ -37,11 +37,11 @@ def network(seed: int) -> torch.nn.Module:
     return build_autoencoder((6,), hidden_dims=(16, 8), latent_dim=3)
 
 
-def train_alone(net: torch.nn.Module, x: torch.Tensor, beta: float, seed: int) -> torch.nn.Module:
+def train_alone(net: torch.nn.Module, x: torch.Tensor, beta: float, seed: int, steps: int = STEPS) -> torch.nn.Module:
     """The reference: one network, a plain loop (Adam, the Toll loss), its own seeded batches."""
     opt = torch.optim.Adam(net.parameters(), lr=1e-3, fused=True)
     net.train()
-    for idx in batch_indices(len(x), BATCH, STEPS, torch.Generator().manual_seed(seed)):
+    for idx in batch_indices(len(x), BATCH, steps, torch.Generator().manual_seed(seed)):
         x_hat, z = net(x[idx])
         loss = toll_score(x_hat, x[idx], z, beta).mean()
         opt.zero_grad()
@@ -131,3 +131,77 @@ def test_float32_stacked_and_alone_agree_within_the_stated_tolerance():
     stacked, alone = score_stack(stack, x, (0.0, 10.0))[1], alone_scores(train_alone(network(0), x, 10.0, 0), x, 10.0)
     np.testing.assert_allclose(stacked, alone, rtol=5e-2)
     assert spearmanr(stacked, alone).statistic >= 0.99
+
+
+@pytest.mark.usefixtures("float64")
+@pytest.mark.parametrize("leaving", [{1, 2}, {2}], ids=["one-left-runs-as-a-module", "two-left-stay-stacked"])
+def test_networks_stopped_at_a_rung_keep_their_weights_and_the_others_train_on_as_alone(leaving):
+    """A stopped network ends as if trained alone up to its rung; the others as if alone for the whole budget."""
+    x = torch.randn(200, 6)
+    betas, rung = (0.0, 10.0, 1000.0), 16
+    stack = NetworkStack([network(0) for _ in betas])
+    asked: list[list[int]] = []
+
+    def stop(running: NetworkStack) -> set[int]:
+        asked.append(list(running.active))
+        return leaving
+
+    grid = fit_grid(stack, x, betas=betas, generators=[torch.Generator().manual_seed(0) for _ in betas],
+                    steps=STEPS, batch_size=BATCH, rungs=(rung, 30), stop=stop)
+    staying = [k for k in range(3) if k not in leaving]
+    assert asked == [[0, 1, 2]] + ([staying] if len(staying) > 1 else [])  # at 30 again, unless one is left
+    assert stack.active == [0, 1, 2]  # every network scores once training is over
+    stacked = stacked_scores(stack, x, betas)
+    for k, beta in enumerate(betas):
+        steps = rung if k in leaving else STEPS
+        assert grid.results[k].stopped_at == (rung if k in leaving else None)
+        assert len(grid.results[k].losses) == steps
+        np.testing.assert_allclose(stacked[k], alone_scores(train_alone(network(0), x, beta, 0, steps), x, beta),
+                                   rtol=1e-6)
+
+
+def test_a_network_that_does_not_run_costs_no_forward_pass_and_scores_nan():
+    x = torch.randn(50, 6)
+    stack = NetworkStack([network(0), network(1), network(2)]).eval()
+    stack.set_active([0, 2])
+    x_hat, _ = stack(x, shared=True)
+    assert x_hat.shape[0] == 2
+    scores = score_stack(stack, x, (0.0, 1.0, 2.0))
+    assert np.isnan(scores[1]).all()
+    assert np.isfinite(scores[[0, 2]]).all()
+    before = stack.state(1)
+    stack.set_active([0, 1, 2])
+    assert all(torch.equal(before[name], value) for name, value in stack.state(1).items())
+
+
+def test_a_stopped_module_network_gets_no_update():
+    """Convolutional stacks keep modules: one that does not run gets no gradient, so Adam leaves it alone."""
+    torch.manual_seed(0)
+    nets = [build_autoencoder((1, 16, 16), hidden_dims=(4, 8), latent_dim=4) for _ in range(2)]
+    stack = NetworkStack(nets)
+    assert stack.members is not None
+    at_stop: dict[str, torch.Tensor] = {}
+
+    def stop(running: NetworkStack) -> set[int]:
+        at_stop.update(running.state(1))
+        return {1}
+
+    first = stack.state(0)
+    grid = fit_grid(stack, torch.randn(40, 1, 16, 16), betas=(0.0, 10.0),
+                    generators=[torch.Generator().manual_seed(0) for _ in range(2)], steps=6, batch_size=8,
+                    rungs=(2,), stop=stop)
+    assert grid.results[1].stopped_at == 2
+    assert all(torch.equal(at_stop[name], value) for name, value in stack.state(1).items())  # frozen since step 2
+    assert not all(torch.equal(first[name], value) for name, value in stack.state(0).items())  # the other trained on
+
+
+@pytest.mark.parametrize(
+    ("networks", "with_optimizer", "match"),
+    [([], False, "network indices in"), ([3], False, "network indices in"), ([0, 1], True, "that were running")],
+)
+def test_set_active_names_what_it_cannot_do(networks, with_optimizer, match):
+    stack = NetworkStack([network(0), network(1), network(2)])
+    stack.set_active([0, 2])
+    optimizer = torch.optim.Adam(stack.parameters()) if with_optimizer else None
+    with pytest.raises(ValueError, match=match):
+        stack.set_active(networks, optimizer)

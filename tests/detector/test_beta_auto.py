@@ -100,7 +100,7 @@ def test_verbose_auto_prints_the_choice_and_its_cost(rows: np.ndarray, capsys: p
     TollDetector(beta="auto", beta_grid=GRID, epoch_num=1, batch_size=64, verbose=1).fit(rows)
     err = capsys.readouterr().err
     assert "beta='auto' chose beta=" in err
-    assert "3 networks trained as one stacked model in" in err
+    assert "3 networks trained as one stacked model" in err
 
 
 @pytest.mark.parametrize(
@@ -165,3 +165,24 @@ def test_auto_on_fewer_than_twenty_rows_falls_back_to_the_plain_autoencoder(rows
         clf = TollDetector(beta_grid=GRID, **FAST).fit(rows[:15])
     assert clf.beta_ == 0.0
     assert clf.beta_search_ is None
+
+
+def test_auto_stops_the_betas_behind_beta_zero_at_the_first_rung(rows: np.ndarray, monkeypatch) -> None:
+    """The rungs fall on epoch ends; what ``behind_reference`` names stops there and cannot be chosen."""
+    from anomalib_toll.detector import fit as detector_fit
+
+    asked: list[list[float]] = []
+
+    def behind_all(betas, scores):
+        running = [k for k in range(len(betas)) if np.isfinite(scores[k]).all()]
+        asked.append([betas[k] for k in running])
+        return [k for k in running if betas[k] != 0.0]
+
+    monkeypatch.setattr(detector_fit, "behind_reference", behind_all)
+    clf = TollDetector(beta="auto", beta_grid=GRID, epoch_num=16, batch_size=64, verbose=0).fit(rows)
+    per_epoch = 5  # 320 training rows (80 held out) in batches of 64
+    assert asked[0] == list(GRID)
+    assert all(ran == [0.0] for ran in asked[1:])
+    assert clf.beta_choice_.stopped == {10.0: 2 * per_epoch, 1000.0: 2 * per_epoch}  # 1/8 of 16 epochs
+    assert clf.beta_ == 0.0
+    assert set(clf.beta_search_) == set(GRID)  # every β's weights at its stop still score

@@ -43,6 +43,7 @@ def test_auto_picks_the_beta_whose_network_separates_synthetic_anomalies(tmp_pat
     assert model.beta == 10.0
     assert model.beta_search == {0.0: 0.0, 10.0: 1.0, 1000.0: 0.0}
     assert model.beta_choice.gains[10.0] > 0
+    assert model.beta_choice.stopped == {1000.0: 2}  # level with β = 0 at the rungs of 4 steps (1, 2): stopped
 
 
 def test_auto_becomes_the_chosen_fixed_beta_toll_and_its_checkpoint_reloads(tmp_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from anomalib_toll.protocol.beta import MIN_EVIDENCE_PAIRS, choose_beta
+from anomalib_toll.protocol.beta import MIN_EVIDENCE_PAIRS, RUNGS, behind_reference, choose_beta, rung_steps
 
 
 def scores(rng: np.random.Generator, n: int, shift: float) -> np.ndarray:
@@ -65,3 +65,50 @@ def test_the_choice_is_a_fixed_function_of_the_scores():
     given = {0.0: scores(rng, 60, 0.5), 10.0: scores(rng, 60, 0.9)}
     first, again = choose_beta(given), choose_beta(dict(given))
     assert (first.beta, first.values, first.gains[10.0]) == (again.beta, again.values, again.gains[10.0])
+
+
+def test_a_stopped_beta_is_never_chosen_but_still_shares_the_confidence():
+    """A β that stopped behind at a rung cannot come back; it was looked at, so the bound stays as strict."""
+    rng = np.random.default_rng(0)
+    grid = {0.0: scores(rng, 100, 0.3), 10.0: scores(rng, 100, 1.5), 1000.0: scores(rng, 100, 1.0)}
+    choice = choose_beta(grid, stopped={10.0: 40})
+    assert choice.beta == 1000.0
+    assert np.isnan(choice.gains[10.0])
+    assert choice.stopped == {10.0: 40}
+    unstopped = choose_beta({0.0: grid[0.0], 1000.0: grid[1000.0]})  # one candidate only: a looser bound
+    assert choice.gains[1000.0] < unstopped.gains[1000.0]
+    assert choose_beta(grid, stopped={10.0: 40, 1000.0: 40}).beta == 0.0
+
+
+def test_behind_reference_stops_the_betas_not_ahead_and_leaves_the_rest():
+    rng = np.random.default_rng(0)
+    ahead, behind = scores(rng, 100, 2.0), scores(rng, 100, 0.0)
+    reference = scores(rng, 100, 1.0)
+    not_running = np.full(200, np.nan)
+    diverged = np.r_[np.full(199, 1.0), np.inf]
+    betas = [10.0, 0.0, 1.0, 100.0, 1000.0, 3.0]
+    stacked = np.stack([ahead, reference, behind, not_running, diverged, reference])
+    assert behind_reference(betas, stacked) == [2, 4, 5]  # ties stop too: the gain must be above 0
+    assert behind_reference([0.0, 1.0], np.stack([not_running, behind])) == []  # nothing to compare with
+    assert behind_reference([1.0, 10.0], np.stack([reference, behind])) == [1]  # no 0 in the grid: its smallest β
+
+
+def test_rungs_fall_on_validation_steps_before_the_last_step():
+    assert tuple(sorted(RUNGS)) == RUNGS
+    for steps, every in [(300, 20), (2000, 20), (750, 1), (50, 7), (3, 1), (1, 1)]:
+        rungs = rung_steps(steps, every)
+        assert all(r % every == 0 and 0 < r < steps for r in rungs)
+        assert len(rungs) <= len(RUNGS)
+    assert rung_steps(2000, 20) == (260, 500, 1000)
+
+
+def test_the_rules_auroc_from_ranks_is_scikit_learns():
+    """The rule ranks the pairs itself (fast on small tables); ties counted half, as scikit-learn counts them."""
+    from anomalib_toll.protocol.beta import _pairs_auroc
+    from anomalib_toll.protocol.metrics import auroc
+
+    rng = np.random.default_rng(0)
+    for n, rounded in [(30, False), (200, True), (7, True)]:
+        values = scores(rng, n, 0.7)
+        values = np.round(values, 1) if rounded else values  # ties
+        assert _pairs_auroc(values) == pytest.approx(auroc(values, np.repeat([0, 1], n)), abs=1e-12)

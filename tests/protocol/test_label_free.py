@@ -98,6 +98,7 @@ def test_beta_auto_keeps_the_beta_with_the_best_synthetic_auroc(digits_split, mo
 
     monkeypatch.setattr(protocol_toll.TrainedToll, "checkpoint_scores", planted)
     monkeypatch.setattr("anomalib_toll.protocol.beta.MIN_EVIDENCE_PAIRS", 10)  # digits holds out 22 normals
+    monkeypatch.setattr(protocol_toll, "rung_steps", lambda *_: ())  # the planted scores are not the rungs' scores
     settings = TollSettings(beta="auto", beta_grid=(0, 1, 10, 100))
     trained = train_toll(digits_split, seed=0, protocol="synthetic", settings=settings, budget=TINY)
     assert trained.beta == 10.0
@@ -130,8 +131,9 @@ def test_bad_beta_grid_is_named():
         TollSettings(beta="auto", beta_grid=())
 
 
-def test_beta_auto_with_compare_criteria_records_every_betas_run(digits_split):
-    """One ``beta="auto"`` run gives each β's three criteria: the same as training that β alone."""
+def test_beta_auto_with_compare_criteria_records_every_betas_run(digits_split, monkeypatch):
+    """One ``beta="auto"`` run gives each β's three criteria: the same as training that β alone (no β stopping)."""
+    monkeypatch.setattr(protocol_toll, "rung_steps", lambda *_: ())
     settings = TollSettings(beta="auto", beta_grid=(0, 10))
     auto = train_toll(digits_split, seed=0, protocol="synthetic", settings=settings, budget=TINY, compare_criteria=True)
     kept = auto.criterion_scores(digits_split.x_test)

@@ -6,7 +6,10 @@ While the module trains one network per β as one stacked model on the same batc
 callback gathers the validation set's normal images at the first validation, makes the
 synthetic validation set from them once (:func:`anomalib_toll.protocol.beta.synthetic_validation`),
 and at every validation scores it with every network at once, keeping each network's weights
-and scores of best synthetic AUROC; the current choice scores in the meantime. When fitting
+and scores of best synthetic AUROC; the current choice scores in the meantime. At the first
+validation past each rung (:func:`~anomalib_toll.protocol.beta.rung_steps` of the trainer's
+budget) the networks behind β = 0 stop training (:func:`~anomalib_toll.protocol.beta.behind_reference`),
+as in every other surface. When fitting
 ends it chooses β with :func:`~anomalib_toll.protocol.beta.choose_beta` (the rule every
 surface uses: β = 0 unless a larger β's gain beats its uncertainty), turns the module into
 that fixed-β Toll, reports the choice and rewrites the checkpoints. The validation set's
@@ -28,7 +31,15 @@ from lightning.pytorch import Callback, LightningModule, Trainer
 from lightning.pytorch.utilities import rank_zero_info
 
 from anomalib_toll.core import NetworkStack, score_stack
-from anomalib_toll.protocol.beta import BetaChoice, choose_beta, describe_choice, synthetic_auroc, synthetic_validation
+from anomalib_toll.protocol.beta import (
+    BetaChoice,
+    behind_reference,
+    choose_beta,
+    describe_choice,
+    rung_steps,
+    synthetic_auroc,
+    synthetic_validation,
+)
 
 SCORE_BATCH = 256
 
@@ -60,13 +71,20 @@ class BetaSearch(Callback):
         self.best: list[float] = []
         self.states: list[dict[str, torch.Tensor]] = []
         self.scores: list[np.ndarray | None] = []
+        self.rungs: list[int] = []
+        self.stopped: dict[float, int] = {}
         self.start = 0.0
 
     def on_fit_start(self, trainer: Trainer, pl_module: LightningModule) -> None:
-        """Start afresh: no validation set yet, no best value for any β."""
-        del trainer  # unused
+        """Start afresh: no validation set yet, no best value for any β, every network training."""
         self.normal, self.validation, self.start = [], None, time.perf_counter()
-        self.best = [float("-inf")] * _stack(pl_module).size
+        stack = _stack(pl_module)
+        stack.set_active(range(stack.size))
+        steps = trainer.estimated_stepping_batches
+        # modules only: stacked weights laid out anew would leave Lightning's optimizer behind
+        self.rungs = list(rung_steps(int(steps))) if np.isfinite(steps) and stack.members is not None else []
+        self.stopped = {}
+        self.best = [float("-inf")] * stack.size
         self.states = [{} for _ in self.best]
         self.scores = [None for _ in self.best]
 
@@ -108,9 +126,14 @@ class BetaSearch(Callback):
             value = synthetic_auroc(network_scores, labels)
             if np.isfinite(value) and value > self.best[i]:
                 self.best[i], self.scores[i], self.states[i] = value, network_scores, stack.state(i)
+        if self.rungs and trainer.global_step >= self.rungs[0]:
+            self.rungs = [r for r in self.rungs if r > trainer.global_step]
+            behind = set(behind_reference(module.beta_grid, scores))
+            self.stopped |= {module.beta_grid[k]: trainer.global_step for k in behind}
+            stack.set_active([k for k in stack.active if k not in behind])
         if not any(s is not None for s in self.scores):  # no network scores finitely yet
             return
-        choice = choose_beta(dict(zip(module.beta_grid, self.scores, strict=True)))
+        choice = choose_beta(dict(zip(module.beta_grid, self.scores, strict=True)), self.stopped)
         module.lead(module.beta_grid.index(choice.beta))
         pl_module.log("synthetic_AUROC", choice.values[choice.beta], prog_bar=True)
 
@@ -125,7 +148,7 @@ class BetaSearch(Callback):
                 "check_val_every_n_epoch), or pass a fixed beta."
             )
             raise RuntimeError(msg)
-        choice = choose_beta(dict(zip(module.beta_grid, self.scores, strict=True)))
+        choice = choose_beta(dict(zip(module.beta_grid, self.scores, strict=True)), self.stopped)
         chosen = module.beta_grid.index(choice.beta)
         module.keep(chosen, self.states[chosen], choice)
         rank_zero_info(describe_choice("Toll", choice, time.perf_counter() - self.start))

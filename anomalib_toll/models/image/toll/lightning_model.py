@@ -287,7 +287,7 @@ class Toll(AnomalibModule):
         else:
             scores = stack_scores(self.candidates, self.inputs(images), self.beta_grid, shared=True, norm=self.norm)
             loss = scores.mean(1).sum()
-        size = 1 if self.candidates is None else self.candidates.size
+        size = 1 if self.candidates is None else len(self.candidates.active)
         self.log("train_loss", loss.detach() / size, on_step=True, on_epoch=False, prog_bar=True, logger=True)
         return {"loss": loss}
 
