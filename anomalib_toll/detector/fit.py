@@ -43,6 +43,7 @@ from anomalib_toll.protocol.beta import (
     choose_trained_beta,
     describe_choice,
     rung_steps,
+    synthetic_aurocs,
     synthetic_validation,
 )
 
@@ -201,7 +202,8 @@ def fit_rows(
 
     def stop(running: NetworkStack) -> list[int]:  # beta="auto"'s rungs: the βs behind β = 0 stop
         assert rows is not None
-        return behind_reference(grid, score_stack(running, rows, grid, norm=norm, precision=precision))
+        scores = score_stack(running, rows, grid, norm=norm, precision=precision)
+        return behind_reference(grid, synthetic_aurocs(scores))
 
     fitted = fit_grid(
         stack, torch.as_tensor(np.asarray(x, dtype=np.float32), device=device), betas=grid,

@@ -169,15 +169,6 @@ def _paired_bootstrap_aurocs(scores: np.ndarray, draws: np.ndarray) -> np.ndarra
     return (ranks[:, n:].sum(1) - n * (n + 1) / 2) / (n * n)
 
 
-def _pairs_auroc(scores: np.ndarray) -> float:
-    """The AUROC of :func:`synthetic_validation`'s scores (normals, then anomalies) from their ranks.
-
-    The same value as :func:`~anomalib_toll.protocol.metrics.auroc` (scikit-learn), without
-    its input checks, which cost more than the rest of a rung on a small table.
-    """
-    return float(_paired_bootstrap_aurocs(np.asarray(scores, dtype=np.float64), np.arange(len(scores) // 2)[None])[0])
-
-
 def choose_beta(scores: Mapping[float, np.ndarray | None], stopped: Mapping[float, int] | None = None) -> BetaChoice:
     """The rule of ``beta="auto"`` on every surface: β = 0 unless a larger β's gain is bigger than its uncertainty.
 
@@ -220,7 +211,7 @@ def choose_beta(scores: Mapping[float, np.ndarray | None], stopped: Mapping[floa
         msg = f"beta='auto': no β of beta_grid={list(scores)} gave finite synthetic validation scores."
         raise ValueError(msg)
     n = len(next(iter(finite.values()))) // 2
-    values = {beta: _pairs_auroc(finite[beta]) if beta in finite else float("nan") for beta in scores}
+    values = {beta: float(synthetic_aurocs(finite[beta][None])[0]) if beta in finite else np.nan for beta in scores}
     reference = 0.0 if 0.0 in finite else min(finite)
     candidates = [beta for beta in finite if beta > reference]
     stopped = dict(stopped or {})
@@ -257,35 +248,48 @@ def rung_steps(steps: int, every: int = 1) -> tuple[int, ...]:
     return tuple(sorted({r for f in RUNGS if 0 < (r := every * math.ceil(f * steps / every)) < steps}))
 
 
-def behind_reference(betas: Sequence[float], scores: np.ndarray) -> list[int]:
+def behind_reference(betas: Sequence[float], values: Sequence[float] | np.ndarray) -> list[int]:
     """The networks ``beta="auto"`` stops at a rung: those whose synthetic AUROC is not above the reference's.
 
     The final rule (:func:`choose_beta`) leaves the reference only for a gain beyond its
     uncertainty; a β that is not even ahead at an interim look seldom gets there, so it
     stops (a futility boundary at zero, as group-sequential trials use). The reference never
-    stops; nothing stops while its scores are not finite.
+    stops; nothing stops while its value is NaN.
 
     Args:
         betas: The β of each network of the grid.
-        scores: ``(K, 2N)`` each network's scores of :func:`synthetic_validation`'s rows; NaN
-            rows for networks not running (they are left alone).
+        values: Each network's synthetic validation AUROC now (:func:`synthetic_aurocs`);
+            NaN for a network not running or diverged: left alone (a diverged one is never chosen).
 
     Returns:
-        Indices into ``betas`` of the networks to stop (non-finite scores: diverged, stopped too).
+        Indices into ``betas`` of the networks to stop.
 
     Example:
-        >>> rng = np.random.default_rng(0)
-        >>> normal, anomalies = rng.normal(size=(3, 50)), rng.normal(size=(3, 50)) + [[1], [0], [3]]
-        >>> behind_reference([0.0, 10.0, 100.0], np.concatenate([normal, anomalies], axis=1))
-        [1]
+        >>> behind_reference([0.0, 10.0, 100.0, 1000.0], [0.8, 0.75, 0.9, 0.8])  # ties stop too
+        [1, 3]
+    """
+    values = np.asarray(values, dtype=np.float64)
+    reference = betas.index(0.0) if 0.0 in betas else int(np.argmin(betas))
+    if np.isnan(values[reference]):
+        return []
+    return [k for k in range(len(betas)) if k != reference and values[k] <= values[reference]]
+
+
+def synthetic_aurocs(scores: np.ndarray) -> np.ndarray:
+    """Each network's AUROC of its scores of :func:`synthetic_validation`'s rows (``(K, 2N)``); NaN where not finite.
+
+    Ranks the pairs itself: the same values as :func:`synthetic_auroc` (scikit-learn) without
+    its input checks, which cost more than the rest of a rung on a small table.
+
+    Example:
+        >>> synthetic_aurocs(np.array([[0.0, 1.0, 2.0, 3.0], [np.nan] * 4]))
+        array([ 1., nan])
     """
     scores = np.asarray(scores, dtype=np.float64)
-    reference = betas.index(0.0) if 0.0 in betas else int(np.argmin(betas))
-    if not np.isfinite(scores[reference]).all():
-        return []
-    base = _pairs_auroc(scores[reference])
-    running = [k for k in range(len(betas)) if k != reference and not np.isnan(scores[k]).all()]
-    return [k for k in running if not (np.isfinite(scores[k]).all() and _pairs_auroc(scores[k]) > base)]
+    whole = np.arange(scores.shape[1] // 2)[None]  # every pair once: the AUROC itself
+    return np.array([
+        float(_paired_bootstrap_aurocs(row, whole)[0]) if np.isfinite(row).all() else np.nan for row in scores
+    ])
 
 
 def describe_choice(who: str, choice: BetaChoice, seconds: float) -> str:
@@ -353,5 +357,6 @@ __all__ = [
     "describe_choice",
     "rung_steps",
     "synthetic_auroc",
+    "synthetic_aurocs",
     "synthetic_validation",
 ]

@@ -283,11 +283,11 @@ def _train_grid(
     )
     stack.to(dev)
     precision = resolve_precision(settings.precision, split.x_train.shape[1:], stack.is_convolutional, dev)
-    norm, batch = settings.norm, score_batch_size(stack)
+    norm = settings.norm
     chosen = selected_criterion(split, protocol)
     criteria = make_criteria(
         split,
-        lambda x: score_stack(stack, x, betas, norm=norm, precision=precision, batch_size=batch),
+        lambda x: score_stack(stack, x, betas, norm=norm, precision=precision, batch_size=score_batch_size(stack)),
         dev,
     )
 
@@ -295,12 +295,8 @@ def _train_grid(
         names = criteria if compare_criteria else [chosen]
         return {name: criteria[name]() for name in names}
 
-    synthetic = as_tensor(synthetic_validation(split.x_val_normal)[0]).to(dev) if len(betas) > 1 else None
-
-    def stop(running: NetworkStack) -> list[int]:  # beta="auto"'s rungs: the βs behind β = 0 stop
-        assert synthetic is not None
-        scores = score_stack(running, synthetic, betas, norm=norm, precision=precision, batch_size=batch)
-        return behind_reference(betas, scores)
+    def stop(_stack: NetworkStack) -> list[int]:  # beta="auto"'s rungs: the βs behind β = 0 stop
+        return behind_reference(betas, criteria["synthetic"]())
 
     label = f"{progress} β={'/'.join(f'{b:g}' for b in betas)}" if progress and len(betas) > 1 else progress
     grid = fit_grid(
@@ -308,7 +304,8 @@ def _train_grid(
         generators=generators, norm=norm, lr=float(settings.lr),
         steps=budget.iterations, batch_size=batch_size, eval_every=budget.eval_every, validate=validate,
         select=chosen, precision=precision, progress=label,
-        rungs=rung_steps(budget.iterations, budget.eval_every), stop=stop if synthetic is not None else None,
+        rungs=rung_steps(budget.iterations, budget.eval_every),
+        stop=stop if len(betas) > 1 and "synthetic" in criteria else None,
     )
     if len(betas) == 1 and grid.failures:
         raise grid.failures[0]

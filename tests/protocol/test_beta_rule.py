@@ -5,7 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from anomalib_toll.protocol.beta import MIN_EVIDENCE_PAIRS, RUNGS, behind_reference, choose_beta, rung_steps
+from anomalib_toll.protocol.beta import (
+    MIN_EVIDENCE_PAIRS,
+    RUNGS,
+    behind_reference,
+    choose_beta,
+    rung_steps,
+    synthetic_auroc,
+    synthetic_aurocs,
+)
 
 
 def scores(rng: np.random.Generator, n: int, shift: float) -> np.ndarray:
@@ -81,16 +89,11 @@ def test_a_stopped_beta_is_never_chosen_but_still_shares_the_confidence():
 
 
 def test_behind_reference_stops_the_betas_not_ahead_and_leaves_the_rest():
-    rng = np.random.default_rng(0)
-    ahead, behind = scores(rng, 100, 2.0), scores(rng, 100, 0.0)
-    reference = scores(rng, 100, 1.0)
-    not_running = np.full(200, np.nan)
-    diverged = np.r_[np.full(199, 1.0), np.inf]
+    nan = np.nan
     betas = [10.0, 0.0, 1.0, 100.0, 1000.0, 3.0]
-    stacked = np.stack([ahead, reference, behind, not_running, diverged, reference])
-    assert behind_reference(betas, stacked) == [2, 4, 5]  # ties stop too: the gain must be above 0
-    assert behind_reference([0.0, 1.0], np.stack([not_running, behind])) == []  # nothing to compare with
-    assert behind_reference([1.0, 10.0], np.stack([reference, behind])) == [1]  # no 0 in the grid: its smallest β
+    assert behind_reference(betas, [0.9, 0.8, 0.7, nan, nan, 0.8]) == [2, 5]  # ties stop: the gain must be > 0
+    assert behind_reference([0.0, 1.0], [nan, 0.5]) == []  # nothing to compare with
+    assert behind_reference([1.0, 10.0], [0.8, 0.7]) == [1]  # no 0 in the grid: its smallest β is the reference
 
 
 def test_rungs_fall_on_validation_steps_before_the_last_step():
@@ -104,11 +107,10 @@ def test_rungs_fall_on_validation_steps_before_the_last_step():
 
 def test_the_rules_auroc_from_ranks_is_scikit_learns():
     """The rule ranks the pairs itself (fast on small tables); ties counted half, as scikit-learn counts them."""
-    from anomalib_toll.protocol.beta import _pairs_auroc
-    from anomalib_toll.protocol.metrics import auroc
-
     rng = np.random.default_rng(0)
     for n, rounded in [(30, False), (200, True), (7, True)]:
         values = scores(rng, n, 0.7)
         values = np.round(values, 1) if rounded else values  # ties
-        assert _pairs_auroc(values) == pytest.approx(auroc(values, np.repeat([0, 1], n)), abs=1e-12)
+        fast = synthetic_aurocs(np.stack([values, np.r_[values[:-1], np.inf]]))
+        assert fast[0] == pytest.approx(synthetic_auroc(values, np.repeat([0, 1], n)), abs=1e-12)
+        assert np.isnan(fast[1])

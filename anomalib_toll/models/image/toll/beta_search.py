@@ -37,7 +37,7 @@ from anomalib_toll.protocol.beta import (
     choose_beta,
     describe_choice,
     rung_steps,
-    synthetic_auroc,
+    synthetic_aurocs,
     synthetic_validation,
 )
 
@@ -67,7 +67,7 @@ class BetaSearch(Callback):
 
     def __init__(self) -> None:
         self.normal: list[torch.Tensor] = []
-        self.validation: tuple[torch.Tensor, np.ndarray] | None = None
+        self.validation: torch.Tensor | None = None  # the synthetic validation rows: normals, then their anomalies
         self.best: list[float] = []
         self.states: list[dict[str, torch.Tensor]] = []
         self.scores: list[np.ndarray | None] = []
@@ -113,22 +113,21 @@ class BetaSearch(Callback):
             self.normal = []
             if len(normal) < 2:  # too few to make synthetic anomalies from
                 return
-            made, labels = synthetic_validation(normal.numpy())
-            self.validation = torch.from_numpy(made), labels
-        rows, labels = self.validation
+            self.validation = torch.from_numpy(synthetic_validation(normal.numpy())[0])
+        rows = self.validation
         stack = _stack(pl_module)
         module: SearchingToll = pl_module  # type: ignore[assignment]  # a Toll, checked by _stack
         scores = score_stack(
             stack, module.inputs(rows), module.beta_grid, norm=module.norm, batch_size=SCORE_BATCH,
             device=pl_module.device,
         )
-        for i, network_scores in enumerate(scores):
-            value = synthetic_auroc(network_scores, labels)
+        values = synthetic_aurocs(scores)
+        for i, (value, network_scores) in enumerate(zip(values, scores, strict=True)):
             if np.isfinite(value) and value > self.best[i]:
                 self.best[i], self.scores[i], self.states[i] = value, network_scores, stack.state(i)
         if self.rungs and trainer.global_step >= self.rungs[0]:
             self.rungs = [r for r in self.rungs if r > trainer.global_step]
-            behind = set(behind_reference(module.beta_grid, scores))
+            behind = set(behind_reference(module.beta_grid, values))
             self.stopped |= {module.beta_grid[k]: trainer.global_step for k in behind}
             stack.set_active([k for k in stack.active if k not in behind])
         if not any(s is not None for s in self.scores):  # no network scores finitely yet
