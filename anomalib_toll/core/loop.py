@@ -11,7 +11,9 @@ Each network of the grid keeps what it would have alone: its own β, its own bat
 (its own generator), its own best checkpoint per validation criterion and its own
 divergence check (a network whose loss stops being finite drops out; the others go on).
 The losses are summed: the networks share no weight, so each gets the gradient it would
-get alone, and Adam's update is elementwise.
+get alone, and Adam's update is elementwise. At the caller's rungs a network may stop
+training (``beta="auto"`` stops the βs behind β = 0): it keeps its weights and checkpoints,
+and the networks still running go on alone (:meth:`NetworkStack.set_active`).
 
 Example:
     >>> from anomalib_toll.core import build_autoencoder

@@ -9,6 +9,10 @@ once, while each network keeps its own weights, BatchNorm statistics and (in the
 training loop) its own batches. A network trained in a grid and alone with the same seed
 get the same weights up to rounding (``tests/core/test_stack.py`` states the tolerance).
 
+Networks can leave training (:meth:`NetworkStack.set_active`, e.g. the βs ``beta="auto"``
+stops early): the running ones are laid out anew, so the others cost nothing and keep their
+weights.
+
 Two cases keep one module per network, called in turn inside the same loop, optimizer and
 checkpoints: a stack of one (a fixed β pays nothing for the mechanism), and convolutional
 networks, whose vectorised form runs as grouped convolutions that lose oneDNN's fast bf16 and

@@ -5,10 +5,12 @@
 The grid and its checks, the one synthetic criterion (AUROC of held-out normal rows
 against synthetic anomalies made from them, :mod:`~anomalib_toll.protocol.synthetic`,
 always with :data:`SYNTHETIC_SEED`), the rule that needs evidence to leave β = 0
-(:func:`choose_beta`) and the line that reports the choice. Every β of the grid trains as
-one stacked model (:func:`anomalib_toll.core.fit_grid`): the PyOD detector, the protocol's
-``train_toll`` and the anomalib ``Toll`` (through its callback) score each β's network on
-the synthetic validation and call :func:`choose_beta`.
+(:func:`choose_beta`), the rule that stops the βs behind β = 0 at the rungs of the budget
+(:func:`rung_steps`, :func:`behind_reference`) and the line that reports the choice. Every
+β of the grid trains as one stacked model (:func:`anomalib_toll.core.fit_grid`): the PyOD
+detector, the protocol's ``train_toll`` and the anomalib ``Toll`` (through its callback)
+score each β's network on the synthetic validation at the rungs and at the end, and call
+these functions.
 
 Example:
     >>> normal = np.random.default_rng(0).normal(size=(40, 3)).astype(np.float32)
