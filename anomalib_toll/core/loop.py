@@ -205,13 +205,13 @@ def fit_grid(
     start = time.perf_counter()
     bar = tqdm(total=steps, desc=progress if isinstance(progress, str) else "Toll", disable=not progress, leave=False)
     stack.train()
+    running = torch.arange(stack.size, device=device)  # stack.active on the device, made anew only at a rung
     for step in range(1, steps + 1):
-        active = stack.active
-        idx = torch.stack([next(draws[k]) for k in active]).to(x.device)
+        idx = torch.stack([next(draws[k]) for k in stack.active]).to(x.device)
         per_network = stack_scores(
             stack, x[idx], beta, shared=False, norm=norm, weighting=weighting, precision=precision,
         ).mean(1)
-        loss = torch.where(alive[active], per_network, 0.0).sum()
+        loss = torch.where(alive[running], per_network, 0.0).sum()
         opt.zero_grad(set_to_none=True)
         if scaler is None:
             loss.backward()
@@ -220,7 +220,6 @@ def fit_grid(
             scaler.scale(loss).backward()
             scaler.step(opt)
             scaler.update()
-        running = torch.tensor(active, device=device)
         losses.append(per_network.new_zeros(stack.size).index_copy(0, running, per_network.detach()))
         bar.update()
         if validate is not None and (step % eval_every == 0 or step == steps):
@@ -230,6 +229,7 @@ def fit_grid(
             bar.set_postfix(val=" ".join(f"{r.best_value:.3f}" for r in results if r.best_value is not None))
         if stop is not None and step in rungs and step < steps:
             _stop(stack, stop, step, results, opt)
+            running = torch.tensor(stack.active, device=device)
     bar.close()
     stack.set_active(range(stack.size))  # training is over: every network scores again
     curve = torch.stack(losses) if losses else torch.empty(0, stack.size)

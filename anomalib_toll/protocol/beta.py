@@ -46,6 +46,16 @@ SYNTHETIC_SEED = SPLIT_SEED
 """The one seed of the synthetic anomalies: they are a fixed function of the held-out normal rows."""
 
 
+def reference_beta(betas: Sequence[float]) -> float:
+    """The β ``beta="auto"`` keeps without evidence: 0 (the plain autoencoder) when given, else the smallest.
+
+    Example:
+        >>> reference_beta([10.0, 0.0, 1.0]), reference_beta([10.0, 1.0])
+        (0.0, 1.0)
+    """
+    return 0.0 if 0.0 in betas else min(betas)
+
+
 def check_beta(beta: object) -> float | Literal["auto"]:
     """``beta`` as a float in [0, 3.4e38] (it multiplies float32 tensors), or ``"auto"``; else a ``ValueError``.
 
@@ -214,7 +224,7 @@ def choose_beta(scores: Mapping[float, np.ndarray | None], stopped: Mapping[floa
         raise ValueError(msg)
     n = len(next(iter(finite.values()))) // 2
     values = {beta: float(synthetic_aurocs(finite[beta][None])[0]) if beta in finite else np.nan for beta in scores}
-    reference = 0.0 if 0.0 in finite else min(finite)
+    reference = reference_beta(list(finite))
     candidates = [beta for beta in finite if beta > reference]
     stopped = dict(stopped or {})
     running = [beta for beta in candidates if beta not in stopped]  # a stopped β is not chosen: no bound needed
@@ -271,7 +281,7 @@ def behind_reference(betas: Sequence[float], values: Sequence[float] | np.ndarra
         [1, 3]
     """
     values = np.asarray(values, dtype=np.float64)
-    reference = betas.index(0.0) if 0.0 in betas else int(np.argmin(betas))
+    reference = list(betas).index(reference_beta(betas))
     if np.isnan(values[reference]):
         return []
     return [k for k in range(len(betas)) if k != reference and values[k] <= values[reference]]
@@ -356,6 +366,7 @@ __all__ = [
     "check_beta_grid",
     "choose_beta",
     "choose_trained_beta",
+    "reference_beta",
     "describe_choice",
     "rung_steps",
     "synthetic_auroc",

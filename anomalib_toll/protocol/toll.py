@@ -291,12 +291,17 @@ def _train_grid(
         dev,
     )
 
+    latest: dict[str, np.ndarray] = {}  # the last validation's values
+
     def validate(_stack: NetworkStack) -> dict[str, np.ndarray]:
         names = criteria if compare_criteria else [chosen]
-        return {name: criteria[name]() for name in names}
+        values = {name: criteria[name]() for name in names}
+        latest.update(values)
+        return values
 
     def stop(_stack: NetworkStack) -> list[int]:  # beta="auto"'s rungs: the βs behind β = 0 stop
-        return behind_reference(betas, criteria["synthetic"]())
+        # rungs fall on validation steps (rung_steps(..., eval_every)), just scored: no second pass
+        return behind_reference(betas, latest["synthetic"])
 
     label = f"{progress} β={'/'.join(f'{b:g}' for b in betas)}" if progress and len(betas) > 1 else progress
     grid = fit_grid(
@@ -305,7 +310,7 @@ def _train_grid(
         steps=budget.iterations, batch_size=batch_size, eval_every=budget.eval_every, validate=validate,
         select=chosen, precision=precision, progress=label,
         rungs=rung_steps(budget.iterations, budget.eval_every),
-        stop=stop if len(betas) > 1 and "synthetic" in criteria else None,
+        stop=stop if len(betas) > 1 and compare_criteria and "synthetic" in criteria else None,
     )
     if len(betas) == 1 and grid.failures:
         raise grid.failures[0]
